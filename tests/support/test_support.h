@@ -1,0 +1,38 @@
+#pragma once
+// Helpers shared by the test suites: where fixtures live, how a missing
+// fixture is treated (a skip locally, a failure under CI=true), and small
+// comparison utilities.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "embetter/matrix.h"
+
+namespace emb::test {
+
+/// ../shared (override with EMBETTER_SHARED).
+std::filesystem::path shared_dir();
+/// build/oracles (override with EMB_ORACLE_DIR): goldens written by tests/oracles/*.py.
+std::filesystem::path oracle_dir();
+/// The virtual environment's Python (override with EMBETTER_PYTHON).
+std::filesystem::path python();
+/// True under CI=true, where a missing fixture is a failure, not a skip.
+bool in_ci();
+/// A scratch directory unique to the running test, removed at exit.
+std::filesystem::path temp_dir();
+
+/// Largest |a - b| over two matrices of the same shape.
+float max_abs_diff(const Matrix& a, const Matrix& b);
+
+}  // namespace emb::test
+
+/// Skips the test (or fails it under CI=true) when `path` does not exist.
+#define EMB_REQUIRE_FIXTURE(path)                                                        \
+  do {                                                                                   \
+    const std::filesystem::path emb_fixture_path_ = (path);                             \
+    if (!std::filesystem::exists(emb_fixture_path_)) {                                   \
+      if (::emb::test::in_ci()) FAIL() << "missing fixture (CI=true): " << emb_fixture_path_; \
+      GTEST_SKIP() << "missing fixture: " << emb_fixture_path_;                          \
+    }                                                                                    \
+  } while (0)
