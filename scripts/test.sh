@@ -7,5 +7,5 @@ bash scripts/setup.sh
 bash scripts/build.sh
 (cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j 2 --timeout 1500)
 if [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then
-  .venv/bin/python -m pytest -q tests/python
+  PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q tests/python
 fi

@@ -1,0 +1,133 @@
+"""Contrastive finetuners: learn from pairs of (same class / different class) examples."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from embetter import _core
+from embetter._estimator import CoreBacked, seed_of
+from embetter.finetune._labels import check_classification_targets_1d, class_names, encode_labels
+
+
+class ContrastiveTuner(CoreBacked, TransformerMixin, BaseEstimator):
+    """Learns a new embedding from pairs drawn SetFit-style from labelled data:
+    for each example one positive (same class) and ``n_neg`` negatives.
+
+    Args:
+        hidden_dim: size of the new embedding.
+        n_neg: negative pairs per example.
+        epochs: passes over the generated pairs.
+        learning_rate: Adam's step size.
+        random_state: seed for pairs, weights and shuffling.
+    """
+
+    _core_class = _core.ContrastiveTuner
+
+    def __init__(self, hidden_dim=50, n_neg=3, epochs=20, learning_rate=0.001, random_state=None):
+        self.hidden_dim = hidden_dim
+        self.n_neg = n_neg
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        for attr in ("_model", "classes_"):
+            self.__dict__.pop(attr, None)
+        y = check_classification_targets_1d(y)
+        return self.partial_fit(X, y, classes=np.unique(y))
+
+    def partial_fit(self, X, y, classes=None):
+        first = not hasattr(self, "_model")
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        X, y = self._check_X(X, reset=first), check_classification_targets_1d(y)
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
+        if first:
+            if classes is None:
+                raise ValueError("`classes` must be provided for the first call to partial_fit")
+            self.classes_ = np.unique(np.asarray(classes))
+            if len(self.classes_) < 2:
+                raise ValueError(f"{type(self).__name__} needs at least 2 classes, got 1 class: {self.classes_[0]!r}")
+            self._model = _core.ContrastiveTuner(
+                hidden_dim=int(self.hidden_dim),
+                n_neg=int(self.n_neg),
+                epochs=int(self.epochs),
+                learning_rate=float(self.learning_rate),
+                random_state=seed_of(self.random_state),
+            )
+        self._model.partial_fit(X, encode_labels(self.classes_, y), class_names(len(self.classes_)))
+        return self
+
+    def transform(self, X, y=None):
+        """The tuned embedding: an (n_samples, hidden_dim) float32 array."""
+        check_is_fitted(self, "_model")
+        return self._model.transform(self._fitted_X(X))
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "_model")
+        return np.asarray([f"contrastivetuner{i}" for i in range(self.hidden_dim)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+class ContrastiveLearner(CoreBacked, BaseEstimator):
+    """A shared tower Linear -> ReLU -> Linear trained so that the cosine
+    similarity of two inputs' embeddings matches the pair's label.
+
+    Args:
+        shape_out: size of the embedding.
+        batch_size: pairs per step.
+        epochs: passes over the pairs.
+        learning_rate: Adam's step size.
+        random_state: seed for weights and shuffling.
+    """
+
+    _core_class = _core.ContrastiveLearner
+
+    def __init__(self, shape_out=300, batch_size=16, epochs=1, learning_rate=2e-5, random_state=None):
+        self.shape_out = shape_out
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def fit(self, X1, X2, y):
+        """Trains on pairs (X1[i], X2[i]) with similarity targets y[i] (e.g. 0/1)."""
+        X1 = self._check_X(X1, reset=True)
+        X2 = validate_pair(X2, X1.shape[1], "X2")
+        y = np.asarray(y, dtype=np.float32).ravel()
+        if not (X1.shape[0] == X2.shape[0] == y.shape[0]):
+            raise ValueError(f"X1, X2 and y must have the same length, got {X1.shape[0]}, {X2.shape[0]} and {y.shape[0]}")
+        self._model = _core.ContrastiveLearner(
+            shape_out=int(self.shape_out),
+            batch_size=int(self.batch_size),
+            epochs=int(self.epochs),
+            learning_rate=float(self.learning_rate),
+            random_state=seed_of(self.random_state),
+        )
+        self._model.fit(X1, X2, y)
+        return self
+
+    def transform(self, X, y=None):
+        """The learnt embedding of X."""
+        return self._model.transform(self._fitted_X(X))
+
+    def predict(self, X1, X2):
+        """Cosine similarity of each pair's embeddings."""
+        X1 = self._fitted_X(X1)
+        X2 = validate_pair(X2, X1.shape[1], "X2")
+        return np.asarray(self._model.predict(X1, X2)).ravel()
+
+
+def validate_pair(X, n_features: int, name: str):
+    from sklearn.utils import check_array
+
+    X = check_array(X, dtype=np.float32, order="C", input_name=name)
+    if X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features, but X1 has {n_features}")
+    return X

@@ -1,0 +1,86 @@
+"""SentenceEncoder: sentence-transformers models run natively by the C++ core."""
+from __future__ import annotations
+
+import os
+import warnings
+
+from embetter import _core
+from embetter._validation import as_text_list
+from embetter.base import EmbetterBase
+
+
+class SentenceEncoder(EmbetterBase):
+    """Encodes texts with a sentence-transformers model, natively (no PyTorch).
+
+    The model is a local folder or a hub id (``all-MiniLM-L6-v2`` means
+    ``sentence-transformers/all-MiniLM-L6-v2``), found in the Hugging Face
+    cache or downloaded into it. It is loaded on first use.
+
+    Args:
+        name: model folder or hub id.
+        device: accepted for compatibility; only "cpu" (or None) is supported.
+        quantize: accepted for compatibility (use ``precision`` when available).
+        num_threads: threads for the encoder (None: all cores).
+        batch_size: texts per batch (texts of similar length are batched together).
+        normalize_embeddings: L2-normalise the output.
+        max_seq_length: override the model's maximum sequence length.
+        truncate_dim: keep only the first dimensions (Matryoshka models).
+        show_progress_bar: draw a progress bar on stderr.
+    """
+
+    def __init__(self, name="all-MiniLM-L6-v2", device=None, quantize=False, num_threads=None, batch_size=32,
+                 normalize_embeddings=False, max_seq_length=None, truncate_dim=None, show_progress_bar=False):
+        self.name = name
+        self.device = device
+        self.quantize = quantize
+        self.num_threads = num_threads
+        self.batch_size = batch_size
+        self.normalize_embeddings = normalize_embeddings
+        self.max_seq_length = max_seq_length
+        self.truncate_dim = truncate_dim
+        self.show_progress_bar = show_progress_bar
+
+    def _encoder(self):
+        enc = self.__dict__.get("_enc")
+        if enc is None:
+            if self.device not in (None, "cpu") and str(self.device) != "cpu":
+                raise ValueError(f"SentenceEncoder: device {self.device!r} is not supported; embetter runs on the CPU")
+            enc = _core.SentenceEncoder(
+                os.fspath(self.name),
+                batch_size=int(self.batch_size),
+                normalize_embeddings=bool(self.normalize_embeddings),
+                max_seq_length=int(self.max_seq_length or 0),
+                truncate_dim=int(self.truncate_dim or 0),
+                num_threads=int(self.num_threads or 0),
+                show_progress_bar=bool(self.show_progress_bar),
+            )
+            self.__dict__["_enc"] = enc
+        return enc
+
+    def transform(self, X, y=None):
+        """An (n_texts, dim) float32 array, in input order."""
+        return self._encoder().encode(as_text_list(X))
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_enc", None)  # reloaded from `name` on first use
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        return tags
+
+
+def MatryoshkaEncoder(name="tomaarsen/mpnet-base-nli-matryoshka", **kwargs):
+    """A SentenceEncoder whose default model is a Matryoshka model; pass
+    ``truncate_dim`` to keep the first dimensions only."""
+    return SentenceEncoder(name=name, **kwargs)
+
+
+def MatrouskaEncoder(name="tomaarsen/mpnet-base-nli-matryoshka", **kwargs):
+    """Old spelling of MatryoshkaEncoder, kept for compatibility."""
+    warnings.warn("Please use `MatryoshkaEncoder` instead of `MatrouskaEncoder`.", DeprecationWarning, stacklevel=2)
+    return MatryoshkaEncoder(name=name, **kwargs)

@@ -1,0 +1,69 @@
+"""Static-vector encoders: model2vec models (TextEncoder) and BPEmb (BytePairEncoder)."""
+from __future__ import annotations
+
+import os
+
+from embetter import _core
+from embetter._validation import as_text_list
+from embetter.base import EmbetterBase
+
+
+class _LazyEncoder(EmbetterBase):
+    def _make(self):
+        raise NotImplementedError
+
+    def _encoder(self):
+        enc = self.__dict__.get("_enc")
+        if enc is None:
+            enc = self.__dict__["_enc"] = self._make()
+        return enc
+
+    def transform(self, X, y=None):
+        """An (n_texts, dim) float32 array."""
+        return self._encoder().encode(as_text_list(X))
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_enc", None)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        return tags
+
+
+class TextEncoder(_LazyEncoder):
+    """A model2vec static model: the mean of its token vectors.
+
+    Args:
+        model: model folder or hub id (default ``minishlab/potion-base-8M``).
+    """
+
+    def __init__(self, model="minishlab/potion-base-8M"):
+        self.model = model
+
+    def _make(self):
+        return _core.TextEncoder(os.fspath(self.model))
+
+
+class BytePairEncoder(_LazyEncoder):
+    """BPEmb subword vectors (a SentencePiece model and word2vec vectors), mean-pooled.
+
+    Args:
+        model_file: the SentencePiece ``.model`` file.
+        vectors_file: the word2vec binary ``.w2v.bin`` file.
+        agg: "mean" (the only aggregation supported).
+    """
+
+    def __init__(self, model_file, vectors_file, agg="mean"):
+        self.model_file = model_file
+        self.vectors_file = vectors_file
+        self.agg = agg
+
+    def _make(self):
+        if self.agg != "mean":
+            raise ValueError(f"BytePairEncoder: agg={self.agg!r} is not supported; use 'mean'")
+        return _core.BytePairEncoder(os.fspath(self.model_file), os.fspath(self.vectors_file))
