@@ -27,10 +27,10 @@ float max_abs_diff(const Matrix& a, const Matrix& b);
 
 }  // namespace emb::test
 
-/// Skips the test (or fails it under CI=true) when `path` does not exist.
-#define EMB_REQUIRE_FIXTURE(path)                                                        \
+/// Skips the test (or fails it under CI=true) when `fixture_path` does not exist.
+#define EMB_REQUIRE_FIXTURE(fixture_path)                                                \
   do {                                                                                   \
-    const std::filesystem::path emb_fixture_path_ = (path);                             \
+    const std::filesystem::path emb_fixture_path_ = (fixture_path);                     \
     if (!std::filesystem::exists(emb_fixture_path_)) {                                   \
       if (::emb::test::in_ci()) FAIL() << "missing fixture (CI=true): " << emb_fixture_path_; \
       GTEST_SKIP() << "missing fixture: " << emb_fixture_path_;                          \
