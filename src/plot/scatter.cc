@@ -20,7 +20,7 @@
 #include "embetter/error.h"
 #include "embetter/labels.h"
 #include "embetter/plot.h"
-#include "plot/atomic_write.h"
+#include "io/atomic_file.h"
 #include "plot/ticks.h"
 
 namespace emb {
@@ -283,7 +283,7 @@ class ScatterChart {
     const auto fit_rows = static_cast<std::size_t>(std::max(1.0, (axes_.height() - 2 * pad) / (line + spacing)));
     for (std::size_t k = 0; k < classes; ++k) {
       if (rows.size() + 1 == fit_rows && classes > fit_rows) {
-        rows.push_back("(" + std::to_string(classes - k) + " more)");
+        rows.push_back(detail::concat("(", classes - k, " more)"));
         break;
       }
       rows.push_back(shorten(encoder_.classes()[k], kMaxLegendLabel));
@@ -421,7 +421,7 @@ void write_scatter(const std::filesystem::path& path, const Matrix& points, cons
             "write_scatter: size ", opts.width, "x", opts.height, " is outside 100..10000 pixels");
   ScatterChart chart(points, labels, opts);
   const std::string bytes = format == Format::Png ? render_png(chart, opts, path) : render_svg(chart, opts, path);
-  plot::write_atomic(path, bytes);
+  io::write_file_atomic(path, bytes);
 }
 
 }  // namespace emb
