@@ -11,15 +11,18 @@
 /// output matrix is float32. Values agree with scikit-learn's float64 output
 /// within ~1e-7.
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "embetter/sparse.h"
 
 namespace emb {
+namespace text {
+class TermTable;
+}
 
 /// Options of scikit-learn's TfidfVectorizer that we support (defaults as there).
 struct TfidfParams {
@@ -74,17 +77,11 @@ class TfidfVectorizer {
                                     std::vector<float> idf);
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  using Vocabulary = std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>>;
-
   void build_index();
 
   TfidfParams params_;
   std::vector<std::string> feature_names_;
-  Vocabulary index_;
+  std::shared_ptr<const text::TermTable> index_;  // term → column; immutable once fitted
   std::vector<float> idf_;
 };
 

@@ -5,6 +5,7 @@
 #include "embetter/error.h"
 #include "embetter/tfidf.h"
 #include "text/python_unicode.h"
+#include "text/term_table.h"
 #include "text/word_analyzer.h"
 
 namespace emb {
@@ -112,19 +113,13 @@ SparseMatrix TfidfVectorizer::fit_transform(const std::vector<std::string>& text
   EMB_CHECK(!texts.empty(), "TfidfVectorizer.fit: texts is empty; expected at least one text");
 
   // Count with ids in order of first appearance (sklearn's defaultdict vocabulary).
-  Vocabulary seen;
-  std::vector<std::string> terms;
-  TermCounts counts = count_terms(texts, params_.lowercase, "TfidfVectorizer.fit", [&](std::string_view token) {
-    auto it = seen.find(token);
-    if (it != seen.end()) return it->second;
-    const auto id = static_cast<std::int32_t>(terms.size());
-    terms.emplace_back(token);
-    seen.emplace(terms.back(), id);
-    return id;
-  });
-  EMB_CHECK(!terms.empty(), "TfidfVectorizer.fit: empty vocabulary; none of the ", texts.size(),
+  text::TermTable seen;
+  TermCounts counts = count_terms(texts, params_.lowercase, "TfidfVectorizer.fit",
+                                  [&](std::string_view token) { return seen.insert(token); });
+  EMB_CHECK(seen.size() > 0, "TfidfVectorizer.fit: empty vocabulary; none of the ", texts.size(),
             " texts has a token of two or more word characters");
-  seen.clear();
+  std::vector<std::string_view> terms(seen.size());
+  for (std::size_t t = 0; t < terms.size(); ++t) terms[t] = seen.term(static_cast<std::int32_t>(t));
 
   std::vector<std::int64_t> df(terms.size(), 0), tf(terms.size(), 0);
   for (std::size_t k = 0; k < counts.terms.size(); ++k) {
@@ -164,7 +159,7 @@ SparseMatrix TfidfVectorizer::fit_transform(const std::vector<std::string>& text
   for (std::size_t c = 0; c < kept.size(); ++c) {
     const auto t = static_cast<std::size_t>(kept[c]);
     column[t] = static_cast<std::int32_t>(c);
-    names.push_back(std::move(terms[t]));
+    names.emplace_back(terms[t]);
     if (params_.use_idf) idf.push_back(static_cast<float>(std::log((n_doc + smooth) / (static_cast<double>(df[t]) + smooth)) + 1.0));
   }
   TermCounts remapped;
@@ -187,10 +182,9 @@ SparseMatrix TfidfVectorizer::fit_transform(const std::vector<std::string>& text
 
 SparseMatrix TfidfVectorizer::transform(const std::vector<std::string>& texts) const {
   EMB_CHECK_AS(NotFittedError, fitted(), "TfidfVectorizer.transform: this vectorizer is not fitted yet; call fit first");
-  TermCounts counts = count_terms(texts, params_.lowercase, "TfidfVectorizer.transform", [&](std::string_view token) {
-    auto it = index_.find(token);
-    return it == index_.end() ? std::int32_t{-1} : it->second;
-  });
+  const text::TermTable& index = *index_;
+  TermCounts counts = count_terms(texts, params_.lowercase, "TfidfVectorizer.transform",
+                                  [&](std::string_view token) { return index.find(token); });
   return weigh(counts, feature_names_.size(), params_, idf_);
 }
 
@@ -205,9 +199,10 @@ const std::vector<float>& TfidfVectorizer::idf() const {
 }
 
 std::optional<std::size_t> TfidfVectorizer::index_of(std::string_view term) const {
-  auto it = index_.find(term);
-  if (it == index_.end()) return std::nullopt;
-  return static_cast<std::size_t>(it->second);
+  if (!index_) return std::nullopt;
+  const std::int32_t column = index_->find(term);
+  if (column < 0) return std::nullopt;
+  return static_cast<std::size_t>(column);
 }
 
 std::vector<std::string> TfidfVectorizer::analyze(std::string_view text, bool lowercase) {
@@ -238,10 +233,9 @@ TfidfVectorizer TfidfVectorizer::from_state(TfidfParams params, std::vector<std:
 }
 
 void TfidfVectorizer::build_index() {
-  index_.clear();
-  index_.reserve(feature_names_.size());
-  for (std::size_t i = 0; i < feature_names_.size(); ++i)
-    index_.emplace(feature_names_[i], static_cast<std::int32_t>(i));
+  auto index = std::make_shared<text::TermTable>();
+  for (const std::string& name : feature_names_) index->insert(name);
+  index_ = std::move(index);
 }
 
 }  // namespace emb
