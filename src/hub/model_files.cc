@@ -1,0 +1,76 @@
+#include "hub/model_files.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "embetter/error.h"
+
+namespace emb::hub {
+namespace {
+
+using Json = nlohmann::json;
+
+void transformer_files(FileSource& src, const std::string& dir) {
+  src.get(dir + "config.json", Need::Required);
+  for (const char* name : {"tokenizer_config.json", "special_tokens_map.json", "sentence_bert_config.json"})
+    src.get(dir + name, Need::Optional);
+  // Old BERT repos ship only a WordPiece vocabulary.
+  if (!src.get(dir + "tokenizer.json", Need::Optional)) src.get(dir + "vocab.txt", Need::Required);
+  src.get(dir + "model.safetensors", Need::Required);
+}
+
+Json read_json(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  EMB_CHECK_AS(ModelLoadError, in, "cannot open ", path.string());
+  try {
+    return Json::parse(in);
+  } catch (const Json::exception& e) {
+    throw ModelLoadError(path.string() + ": not valid JSON (" + e.what() + ")");
+  }
+}
+
+// "sentence_transformers.models.Pooling" and
+// "sentence_transformers.sentence_transformer.modules.pooling.Pooling" → "Pooling".
+std::string module_kind(const std::string& type) {
+  const auto dot = type.rfind('.');
+  return dot == std::string::npos ? type : type.substr(dot + 1);
+}
+
+}  // namespace
+
+void collect_model_files(FileSource& src) {
+  const auto modules_path = src.get("modules.json", Need::Optional);
+  src.get("config_sentence_transformers.json", Need::Optional);
+  if (!modules_path) {
+    transformer_files(src, "");
+    return;
+  }
+  const Json modules = read_json(*modules_path);
+  EMB_CHECK_AS(ModelLoadError, modules.is_array(), modules_path->string(), ": expected a list of modules");
+  src.get("sentence_bert_config.json", Need::Optional);
+  for (const Json& m : modules) {
+    EMB_CHECK_AS(ModelLoadError, m.is_object() && m.contains("type") && m["type"].is_string(), modules_path->string(),
+                 ": every module needs a string 'type'; got ", m.dump());
+    std::string path = m.value("path", std::string());
+    if (path == ".") path.clear();
+    const std::string dir = path.empty() ? "" : path + "/";
+    const std::string kind = module_kind(m["type"].get<std::string>());
+    if (kind == "Transformer") {
+      transformer_files(src, dir);
+    } else if (kind == "StaticEmbedding") {
+      src.get(dir + "model.safetensors", Need::Required);
+      src.get(dir + "tokenizer.json", Need::Required);
+      src.get(dir + "config.json", Need::Optional);
+    } else if (kind == "Dense") {
+      src.get(dir + "config.json", Need::Required);
+      src.get(dir + "model.safetensors", Need::Required);
+    } else if (kind == "Pooling") {
+      src.get(dir + "config.json", Need::Required);
+    } else if (!path.empty()) {
+      // Normalize has no files (its folder may be missing); others keep a config.
+      src.get(dir + "config.json", Need::Optional);
+    }
+  }
+}
+
+}  // namespace emb::hub
