@@ -1,0 +1,24 @@
+#pragma once
+// Adam as torch.optim.Adam computes it with its defaults (betas 0.9/0.999,
+// eps 1e-8, no weight decay, no amsgrad, the single-tensor CPU path):
+//   m ← m + (1-β1)(g - m)                 (lerp)
+//   v ← β2·v + (1-β2)·g²
+//   p ← p - lr/(1-β1ᵗ) · m / (√v / √(1-β2ᵗ) + eps)
+// The bias corrections are computed in double, as torch does with Python floats.
+#include <cstdint>
+#include <span>
+
+namespace emb::train {
+
+struct AdamHyper {
+  float lr = 1e-3f;
+  double beta1 = 0.9, beta2 = 0.999;
+  float eps = 1e-8f;
+};
+
+/// One Adam step over a flat parameter buffer. `step` is the step number after
+/// this update (1 for the first). All spans have the same length.
+void adam_step(const AdamHyper& hyper, std::int64_t step, std::span<float> params, std::span<const float> grads,
+               std::span<float> m, std::span<float> v);
+
+}  // namespace emb::train
