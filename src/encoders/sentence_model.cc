@@ -1,0 +1,239 @@
+#include "encoders/sentence_model.h"
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "embetter/error.h"
+#include "models/config_json.h"
+#include "nn/weight_reader.h"
+
+namespace emb::encoders {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  EMB_CHECK_AS(ModelLoadError, in.good(), file.string(), ": cannot open");
+  try {
+    return json::parse(in);
+  } catch (const std::exception& e) {
+    throw ModelLoadError(file.string() + ": invalid JSON: " + e.what());
+  }
+}
+
+// "sentence_transformers.models.Pooling" (hub folders) and
+// "sentence_transformers.sentence_transformer.modules.pooling.Pooling"
+// (sentence-transformers 6) both end in the class name.
+std::string module_class(const std::string& type, const fs::path& file) {
+  EMB_CHECK_AS(NotSupportedError, type.rfind("sentence_transformers.", 0) == 0, file.string(), ": module type '",
+               type, "' is not a sentence-transformers module (custom code is not supported)");
+  return type.substr(type.rfind('.') + 1);
+}
+
+std::vector<nn::PoolingMode> read_pooling(const fs::path& folder) {
+  const fs::path file = folder / "config.json";
+  const json c = read_json(file);
+  std::vector<std::string> names;
+  if (auto it = c.find("pooling_mode"); it != c.end()) {
+    if (it->is_string()) {
+      names.push_back(it->get<std::string>());
+    } else if (it->is_array()) {
+      for (const auto& v : *it) {
+        EMB_CHECK_AS(ModelLoadError, v.is_string(), file.string(), ": pooling_mode entries should be strings");
+        names.push_back(v.get<std::string>());
+      }
+    } else {
+      throw ModelLoadError(file.string() + ": pooling_mode should be a string or a list of strings");
+    }
+  } else {
+    // Older folders: one flag per mode, concatenated in this order.
+    static constexpr std::pair<const char*, const char*> kFlags[] = {
+        {"pooling_mode_cls_token", "cls"},
+        {"pooling_mode_max_tokens", "max"},
+        {"pooling_mode_mean_tokens", "mean"},
+        {"pooling_mode_mean_sqrt_len_tokens", "mean_sqrt_len_tokens"},
+        {"pooling_mode_weightedmean_tokens", "weightedmean"},
+        {"pooling_mode_lasttoken", "lasttoken"}};
+    for (const auto& [flag, name] : kFlags)
+      if (models::bool_or(c, flag, false, file)) names.push_back(name);
+    EMB_CHECK_AS(ModelLoadError, !names.empty(), file.string(),
+                 ": no pooling mode (neither 'pooling_mode' nor a true 'pooling_mode_*' flag)");
+  }
+  std::vector<nn::PoolingMode> modes;
+  for (const auto& n : names) {
+    nn::PoolingMode m;
+    EMB_CHECK_AS(NotSupportedError, nn::parse_pooling_mode(n, m), file.string(), ": pooling mode '", n,
+                 "' is unknown (known: cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken)");
+    modes.push_back(m);
+  }
+  return modes;
+}
+
+nn::Activation dense_activation(const std::string& name, const fs::path& file) {
+  const std::string cls = name.substr(name.rfind('.') + 1);
+  if (cls == "Tanh") return nn::Activation::Tanh;
+  if (cls == "Identity") return nn::Activation::Identity;
+  if (cls == "ReLU") return nn::Activation::Relu;
+  if (cls == "GELU") return nn::Activation::GeluErf;
+  if (cls == "Sigmoid") return nn::Activation::Sigmoid;
+  if (cls == "SiLU") return nn::Activation::Silu;
+  throw NotSupportedError(file.string() + ": activation_function '" + name +
+                          "' is not supported (supported: Tanh, Identity, ReLU, GELU, Sigmoid, SiLU)");
+}
+
+// The maximum as sentence-transformers finds it; 0 when no file states one.
+std::size_t configured_max_length(const fs::path& folder) {
+  if (const fs::path f = folder / "sentence_bert_config.json"; fs::exists(f)) {
+    const json c = read_json(f);
+    const long long v = models::int_or(c, "max_seq_length", 0, f);
+    if (v > 0) return static_cast<std::size_t>(v);
+  }
+  if (const fs::path f = folder / "tokenizer_config.json"; fs::exists(f)) {
+    const json c = read_json(f);
+    // transformers writes 1e30 (VERY_LARGE_INTEGER) when there is no limit.
+    const double v = models::number_or(c, "model_max_length", 0.0, f);
+    if (v > 0 && v < 1e9) return static_cast<std::size_t>(v);
+  }
+  return 0;
+}
+
+bool configured_lower_case(const fs::path& folder) {
+  const fs::path f = folder / "sentence_bert_config.json";
+  if (!fs::exists(f)) return false;
+  return models::bool_or(read_json(f), "do_lower_case", false, f);
+}
+
+}  // namespace
+
+fs::path find_safetensors(const fs::path& folder, const char* what) {
+  const fs::path st = folder / "model.safetensors";
+  if (fs::exists(st)) return st;
+  EMB_CHECK_AS(ModelLoadError, !fs::exists(folder / "model.safetensors.index.json"), folder.string(), ": ", what,
+               " weights are sharded (model.safetensors.index.json), which is not supported yet");
+  if (fs::exists(folder / "pytorch_model.bin"))
+    throw ModelLoadError(
+        folder.string() + ": " + what +
+        " weights exist only as pytorch_model.bin (a PyTorch pickle, which embetter does not read). Convert "
+        "them to model.safetensors once, e.g. with Python: `from sentence_transformers import "
+        "SentenceTransformer; SentenceTransformer(\"" +
+        folder.string() + "\").save(\"" + folder.string() +
+        "\", safe_serialization=True)`, or for a plain transformers folder "
+        "`AutoModel.from_pretrained(path).save_pretrained(path, safe_serialization=True)`");
+  throw ModelLoadError(folder.string() + ": no model.safetensors (" + what + " weights)");
+}
+
+SentenceModel SentenceModel::load(const fs::path& folder) {
+  EMB_CHECK_AS(ModelLoadError, fs::is_directory(folder), folder.string(), ": not a model folder");
+  SentenceModel m;
+  bool pooled = false, have_transformer = false;
+
+  struct Entry {
+    std::string cls;
+    fs::path path;
+  };
+  std::vector<Entry> entries;
+  const fs::path modules = folder / "modules.json";
+  if (fs::exists(modules)) {
+    const json list = read_json(modules);
+    EMB_CHECK_AS(ModelLoadError, list.is_array() && !list.empty(), modules.string(),
+                 ": expected a non-empty list of modules");
+    for (const auto& e : list) {
+      EMB_CHECK_AS(ModelLoadError, e.is_object() && e.contains("type") && e["type"].is_string(), modules.string(),
+                   ": every module needs a string 'type'");
+      const std::string path = e.value("path", std::string());
+      entries.push_back({module_class(e["type"].get<std::string>(), modules), folder / path});
+    }
+  } else {
+    // A plain transformers folder: sentence-transformers adds mean pooling.
+    entries.push_back({"Transformer", folder});
+    entries.push_back({"Pooling", fs::path()});
+  }
+
+  for (const auto& [cls, path] : entries) {
+    if (cls == "Transformer") {
+      EMB_CHECK_AS(NotSupportedError, !have_transformer, modules.string(), ": more than one Transformer module");
+      have_transformer = true;
+      m.transformer_folder_ = path;
+      m.spec_ = models::read_model_spec(path / "config.json");
+      nn::WeightReader weights(find_safetensors(path, "transformer"));
+      m.encoder_ = std::make_shared<const nn::TransformerEncoder>(models::load_encoder(weights, m.spec_));
+      m.dim_ = m.spec_.config.hidden_size;
+    } else if (cls == "Pooling") {
+      EMB_CHECK_AS(ModelLoadError, have_transformer && !pooled, modules.string(),
+                   ": Pooling must follow the Transformer module, once");
+      m.pooling_ = path.empty() ? std::vector<nn::PoolingMode>{nn::PoolingMode::Mean} : read_pooling(path);
+      m.dim_ *= m.pooling_.size();
+      pooled = true;
+    } else if (cls == "Normalize") {
+      // Normalize has no files; its folder may be missing (as on the hub).
+      EMB_CHECK_AS(ModelLoadError, pooled, modules.string(), ": Normalize before Pooling is not supported");
+      Step s;
+      s.normalize = true;
+      m.steps_.push_back(std::move(s));
+    } else if (cls == "Dense") {
+      EMB_CHECK_AS(ModelLoadError, pooled, modules.string(), ": Dense before Pooling is not supported");
+      const fs::path cfg_file = path / "config.json";
+      const json cfg = read_json(cfg_file);
+      const std::size_t in = models::require_size(cfg, "in_features", cfg_file);
+      const std::size_t out = models::require_size(cfg, "out_features", cfg_file);
+      EMB_CHECK_AS(ModelLoadError, in == m.dim_, cfg_file.string(), ": in_features ", in,
+                   " does not match the ", m.dim_, " values the previous module produces");
+      EMB_CHECK_AS(NotSupportedError, !models::bool_or(cfg, "use_residual", false, cfg_file), cfg_file.string(),
+                   ": use_residual is not supported");
+      Step s;
+      s.activation = dense_activation(
+          models::string_or(cfg, "activation_function", "torch.nn.modules.activation.Tanh", cfg_file), cfg_file);
+      nn::WeightReader weights(find_safetensors(path, "Dense"));
+      const std::string why = cfg_file.string() + " in_features " + std::to_string(in) + ", out_features " +
+                              std::to_string(out);
+      s.dense.weight = weights.matrix("linear.weight", out, in, why);
+      if (models::bool_or(cfg, "bias", true, cfg_file)) s.dense.bias = weights.vector("linear.bias", out, why);
+      m.steps_.push_back(std::move(s));
+      m.dim_ = out;
+    } else {
+      throw NotSupportedError(modules.string() + ": module '" + cls +
+                              "' is not supported (supported: Transformer, Pooling, Dense, Normalize)");
+    }
+  }
+  EMB_CHECK_AS(ModelLoadError, have_transformer, modules.string(), ": no Transformer module");
+  // sentence-transformers returns token embeddings without a Pooling module;
+  // a sentence encoder needs one.
+  EMB_CHECK_AS(ModelLoadError, pooled, modules.string(), ": no Pooling module");
+
+  const std::size_t positions = m.encoder_->config().max_tokens();
+  const std::size_t configured = configured_max_length(m.transformer_folder_);
+  m.max_seq_length_ = configured > 0 ? std::min(configured, positions) : positions;
+  m.do_lower_case_ = configured_lower_case(m.transformer_folder_);
+  return m;
+}
+
+void SentenceModel::token_embeddings(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const {
+  encoder_->forward(ids, ws.encoder, out);
+}
+
+void SentenceModel::embed(std::span<const std::int32_t> ids, Workspace& ws, std::span<float> out) const {
+  EMB_CHECK(out.size() == dim_, "SentenceModel::embed: output has ", out.size(), " values, expected ", dim_);
+  encoder_->forward(ids, ws.encoder, ws.tokens);
+  Matrix* cur = &ws.vector_a;
+  Matrix* next = &ws.vector_b;
+  cur->resize(1, pooling_.size() * ws.tokens.cols());
+  nn::pool(ws.tokens, pooling_, {cur->data(), cur->size()});
+  for (const Step& s : steps_) {
+    if (s.normalize) {
+      // torch.nn.functional.normalize: x / max(‖x‖, 1e-12).
+      double sq = 0.0;
+      for (std::size_t j = 0; j < cur->size(); ++j) sq += static_cast<double>(cur->data()[j]) * cur->data()[j];
+      const float norm = std::max(static_cast<float>(std::sqrt(sq)), 1e-12f);
+      for (std::size_t j = 0; j < cur->size(); ++j) cur->data()[j] /= norm;
+    } else {
+      nn::linear(*cur, s.dense, s.activation, *next);
+      std::swap(cur, next);
+    }
+  }
+  std::copy_n(cur->data(), dim_, out.data());
+}
+
+}  // namespace emb::encoders

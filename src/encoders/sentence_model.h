@@ -1,0 +1,72 @@
+#pragma once
+// A sentence-transformers folder without its tokenizer: the transformer, the
+// Pooling, then Dense and Normalize modules in modules.json's order. It maps
+// one token sequence to one sentence embedding, independently of any other
+// sequence. SentenceEncoder (include/embetter/sentence_encoder.h) puts the
+// tokenizer and the batching in front of it.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "embetter/matrix.h"
+#include "models/model_spec.h"
+#include "nn/encoder.h"
+#include "nn/pooling.h"
+
+namespace emb::encoders {
+
+class SentenceModel {
+ public:
+  /// Scratch buffers for one thread.
+  struct Workspace {
+    nn::Workspace encoder;
+    Matrix tokens, vector_a, vector_b;
+  };
+
+  /// Reads modules.json (both layouts), config.json, the Pooling, Dense and
+  /// Normalize modules and model.safetensors. A folder without modules.json
+  /// is a plain transformers model: mean pooling, as sentence-transformers
+  /// does. ModelLoadError / NotSupportedError naming the file otherwise.
+  static SentenceModel load(const std::filesystem::path& folder);
+
+  /// Token states of one sequence (T × hidden).
+  void token_embeddings(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const;
+  /// The sentence embedding of one sequence: out holds dim() values.
+  void embed(std::span<const std::int32_t> ids, Workspace& ws, std::span<float> out) const;
+
+  std::size_t dim() const noexcept { return dim_; }
+  /// Tokens per text the model accepts (sentence_bert_config.json, else
+  /// tokenizer_config.json, capped by the positions the encoder has).
+  std::size_t max_seq_length() const noexcept { return max_seq_length_; }
+  /// The most tokens the encoder itself can take.
+  std::size_t max_positions() const noexcept { return encoder_->config().max_tokens(); }
+  /// sentence_bert_config.json's do_lower_case: lowercase texts before tokenizing.
+  bool do_lower_case() const noexcept { return do_lower_case_; }
+  /// The folder holding the transformer and its tokenizer files.
+  const std::filesystem::path& transformer_folder() const noexcept { return transformer_folder_; }
+  const models::ModelSpec& spec() const noexcept { return spec_; }
+
+ private:
+  struct Step {   // one module after pooling
+    bool normalize = false;
+    nn::Linear dense;
+    nn::Activation activation = nn::Activation::Identity;
+  };
+
+  std::filesystem::path transformer_folder_;
+  models::ModelSpec spec_;
+  std::shared_ptr<const nn::TransformerEncoder> encoder_;
+  std::vector<nn::PoolingMode> pooling_;
+  std::vector<Step> steps_;
+  std::size_t dim_ = 0;
+  std::size_t max_seq_length_ = 0;
+  bool do_lower_case_ = false;
+};
+
+/// The weights file of a transformers folder: model.safetensors, or a
+/// ModelLoadError explaining how to convert pytorch_model.bin.
+std::filesystem::path find_safetensors(const std::filesystem::path& folder, const char* what);
+
+}  // namespace emb::encoders

@@ -1,0 +1,167 @@
+#include "nn/encoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "embetter/error.h"
+
+namespace emb::nn {
+namespace {
+
+void check_shape(const Matrix& m, std::size_t rows, std::size_t cols, const char* what) {
+  EMB_CHECK(m.rows() == rows && m.cols() == cols, "TransformerEncoder: ", what, " is ", m.rows(), "x", m.cols(),
+            ", expected ", rows, "x", cols);
+}
+void check_size(const std::vector<float>& v, std::size_t n, const char* what) {
+  EMB_CHECK(v.size() == n, "TransformerEncoder: ", what, " has ", v.size(), " values, expected ", n);
+}
+void check_linear(const Linear& l, std::size_t out, std::size_t in, const char* what) {
+  check_shape(l.weight, out, in, what);
+  check_size(l.bias, out, what);
+}
+
+}  // namespace
+
+std::size_t relative_position_bucket(std::int64_t relative, std::size_t num_buckets, std::size_t max_distance) {
+  // transformers: n = −relative; half the buckets for keys after the query;
+  // exact buckets below max_exact, then logarithmic up to max_distance.
+  const std::size_t half = num_buckets / 2;
+  const std::size_t max_exact = half / 2;
+  std::size_t bucket = relative > 0 ? half : 0;
+  const auto d = static_cast<std::size_t>(relative < 0 ? -relative : relative);
+  if (d < max_exact) return bucket + d;
+  // PyTorch evaluates log(d / max_exact) / log(max_distance / max_exact) ·
+  // (half − max_exact) in float32, and with its correctly rounded logf the
+  // value is exact where the true value is an integer (d = 16, 32, 64, 128
+  // for the usual 32 buckets and 128). A plain float or double evaluation can
+  // land just below that integer and truncate to the bucket before, so we
+  // evaluate in long double and snap values within 1e-9 of an integer to it.
+  const long double x = std::log(static_cast<long double>(d) / static_cast<long double>(max_exact)) /
+                        std::log(static_cast<long double>(max_distance) / static_cast<long double>(max_exact)) *
+                        static_cast<long double>(half - max_exact);
+  const long double nearest = std::round(x);
+  const long double snapped = std::fabs(x - nearest) < 1e-9L ? nearest : std::floor(x);
+  const auto large = max_exact + static_cast<std::size_t>(snapped);
+  return bucket + std::min(large, half - 1);
+}
+
+Matrix sinusoidal_position_table(std::size_t positions, std::size_t dim) {
+  Matrix table(positions, dim);
+  for (std::size_t p = 0; p < positions; ++p)
+    for (std::size_t j = 0; j < dim; ++j) {
+      // Computed in double then rounded, as numpy does before the float copy.
+      const double angle = static_cast<double>(p) / std::pow(10000.0, 2.0 * static_cast<double>(j / 2) / dim);
+      table(p, j) = static_cast<float>(j % 2 == 0 ? std::sin(angle) : std::cos(angle));
+    }
+  return table;
+}
+
+TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weights)
+    : config_(config), weights_(std::move(weights)) {
+  const auto& c = config_;
+  const std::size_t h = c.hidden_size;
+  EMB_CHECK(h > 0 && c.num_heads > 0 && h % c.num_heads == 0, "TransformerEncoder: hidden size ", h,
+            " is not a multiple of the number of heads ", c.num_heads);
+  EMB_CHECK(c.max_tokens() > 0, "TransformerEncoder: max_position_embeddings ", c.max_position_embeddings,
+            " leaves no positions after the padding offset");
+  check_shape(weights_.word_embeddings, c.vocab_size, h, "word embeddings");
+  check_shape(weights_.position_embeddings, c.max_position_embeddings, h, "position embeddings");
+  if (c.token_type_embeddings) check_size(weights_.token_type_embedding, h, "token type embedding");
+  check_size(weights_.embedding_norm.gamma, h, "embedding LayerNorm weight");
+  check_size(weights_.embedding_norm.beta, h, "embedding LayerNorm bias");
+  EMB_CHECK(weights_.layers.size() == c.num_layers, "TransformerEncoder: ", weights_.layers.size(),
+            " layers given, config says ", c.num_layers);
+  for (const auto& l : weights_.layers) {
+    check_linear(l.qkv, 3 * h, h, "query/key/value projection");
+    check_linear(l.attention_output, h, h, "attention output");
+    check_size(l.attention_norm.gamma, h, "attention LayerNorm weight");
+    check_size(l.attention_norm.beta, h, "attention LayerNorm bias");
+    check_linear(l.intermediate, c.intermediate_size, h, "intermediate");
+    check_linear(l.output, h, c.intermediate_size, "output");
+    check_size(l.output_norm.gamma, h, "output LayerNorm weight");
+    check_size(l.output_norm.beta, h, "output LayerNorm bias");
+  }
+  if (c.relative_attention_buckets > 0) {
+    check_shape(weights_.relative_attention_bias, c.relative_attention_buckets, c.num_heads,
+                "relative attention bias");
+    const auto n = static_cast<std::int64_t>(c.max_tokens());
+    bucket_of_offset_.resize(static_cast<std::size_t>(2 * n - 1));
+    for (std::int64_t rel = -(n - 1); rel <= n - 1; ++rel)
+      bucket_of_offset_[static_cast<std::size_t>(rel + n - 1)] = static_cast<std::uint32_t>(
+          relative_position_bucket(rel, c.relative_attention_buckets, c.relative_attention_max_distance));
+  }
+}
+
+void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const {
+  const auto& c = config_;
+  const std::size_t h = c.hidden_size;
+  ws.positions.resize(ids.size());
+  if (c.padding_idx < 0) {
+    for (std::size_t t = 0; t < ids.size(); ++t) ws.positions[t] = static_cast<std::int32_t>(t);
+  } else {
+    std::int32_t counted = 0;
+    for (std::size_t t = 0; t < ids.size(); ++t) {
+      const bool pad = ids[t] == c.padding_idx;
+      counted += pad ? 0 : 1;
+      ws.positions[t] = c.padding_idx + (pad ? 0 : counted);
+    }
+  }
+  out.resize(ids.size(), h);
+  for (std::size_t t = 0; t < ids.size(); ++t) {
+    const auto id = ids[t];
+    EMB_CHECK(id >= 0 && static_cast<std::size_t>(id) < c.vocab_size, "TransformerEncoder: token id ", id,
+              " at position ", t, " is outside the vocabulary of ", c.vocab_size);
+    float* row = out.data() + t * h;
+    const float* word = weights_.word_embeddings.data() + static_cast<std::size_t>(id) * h;
+    const float* pos = weights_.position_embeddings.data() + static_cast<std::size_t>(ws.positions[t]) * h;
+    // Summed in transformers' order: (word + token type) + position.
+    if (c.token_type_embeddings) {
+      const float* type = weights_.token_type_embedding.data();
+      for (std::size_t j = 0; j < h; ++j) row[j] = (word[j] + type[j]) + pos[j];
+    } else {
+      for (std::size_t j = 0; j < h; ++j) row[j] = word[j] + pos[j];
+    }
+  }
+  layer_norm(out, weights_.embedding_norm, c.layer_norm_eps);
+}
+
+void TransformerEncoder::fill_position_bias(std::size_t tokens, Workspace& ws) const {
+  const std::size_t heads = config_.num_heads;
+  ws.position_bias.resize(heads, tokens * tokens);
+  const auto n = static_cast<std::int64_t>(config_.max_tokens());
+  const float* table = weights_.relative_attention_bias.data();
+  for (std::size_t q = 0; q < tokens; ++q)
+    for (std::size_t k = 0; k < tokens; ++k) {
+      const auto rel = static_cast<std::int64_t>(k) - static_cast<std::int64_t>(q);
+      const std::size_t bucket = bucket_of_offset_[static_cast<std::size_t>(rel + n - 1)];
+      for (std::size_t hd = 0; hd < heads; ++hd) ws.position_bias(hd, q * tokens + k) = table[bucket * heads + hd];
+    }
+}
+
+void TransformerEncoder::forward(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const {
+  const auto& c = config_;
+  EMB_CHECK(!ids.empty(), "TransformerEncoder: empty token sequence");
+  EMB_CHECK(ids.size() <= c.max_tokens(), "TransformerEncoder: ", ids.size(), " tokens exceed the model's ",
+            c.max_tokens(), " positions; truncate the input");
+  embed(ids, ws, out);
+  const float* bias = nullptr;
+  if (c.relative_attention_buckets > 0) {
+    fill_position_bias(ids.size(), ws);
+    bias = ws.position_bias.data();
+  }
+  for (const auto& layer : weights_.layers) {
+    // Post-LayerNorm blocks, as in BERT: x = LN(x + Attn(x)); x = LN(x + FFN(x)).
+    linear(out, layer.qkv, Activation::Identity, ws.qkv);
+    self_attention(ws.qkv, c.num_heads, bias, ws.scores, ws.context);
+    linear(ws.context, layer.attention_output, Activation::Identity, ws.projected);
+    add_inplace(out, ws.projected);
+    layer_norm(out, layer.attention_norm, c.layer_norm_eps);
+    linear(out, layer.intermediate, c.activation, ws.intermediate);
+    linear(ws.intermediate, layer.output, Activation::Identity, ws.projected);
+    add_inplace(out, ws.projected);
+    layer_norm(out, layer.output_norm, c.layer_norm_eps);
+  }
+}
+
+}  // namespace emb::nn

@@ -1,0 +1,97 @@
+#pragma once
+// One parametrised transformer encoder for every BERT-like family (STYLE.md
+// convention 8): BERT, RoBERTa, MPNet and DistilBERT differ only in the
+// fields of EncoderConfig and in the weight names used to fill
+// EncoderWeights (src/models/). The forward pass never asks which family it
+// runs.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "embetter/matrix.h"
+#include "nn/ops.h"
+
+namespace emb::nn {
+
+struct EncoderConfig {
+  std::size_t vocab_size = 0;
+  std::size_t hidden_size = 0;
+  std::size_t num_layers = 0;
+  std::size_t num_heads = 0;
+  std::size_t intermediate_size = 0;
+  std::size_t max_position_embeddings = 0;
+  float layer_norm_eps = 1e-12f;
+  Activation activation = Activation::GeluErf;
+  /// < 0: positions 0, 1, … (BERT, DistilBERT). ≥ 0: positions counted from
+  /// padding_idx + 1, and a token whose id is padding_idx gets position
+  /// padding_idx (RoBERTa's create_position_ids_from_input_ids, MPNet).
+  int padding_idx = -1;
+  /// BERT and RoBERTa add token-type embedding 0 to every token (single texts).
+  bool token_type_embeddings = false;
+  /// MPNet: relative-position buckets shared by all layers (0 = none).
+  std::size_t relative_attention_buckets = 0;
+  std::size_t relative_attention_max_distance = 128;
+
+  /// Positions a sequence may use: max_position_embeddings less the offset.
+  std::size_t max_tokens() const noexcept {
+    const std::size_t offset = padding_idx >= 0 ? static_cast<std::size_t>(padding_idx) + 1 : 0;
+    return max_position_embeddings > offset ? max_position_embeddings - offset : 0;
+  }
+};
+
+struct EncoderLayerWeights {
+  Linear qkv;                 ///< query, key and value stacked: 3H × H
+  Linear attention_output;    ///< H × H
+  LayerNormWeights attention_norm;
+  Linear intermediate;        ///< I × H, followed by the activation
+  Linear output;              ///< H × I
+  LayerNormWeights output_norm;
+};
+
+struct EncoderWeights {
+  Matrix word_embeddings;       ///< vocab × H
+  Matrix position_embeddings;   ///< max_position_embeddings × H
+  std::vector<float> token_type_embedding;   ///< type 0's row (H values) or empty
+  LayerNormWeights embedding_norm;
+  std::vector<EncoderLayerWeights> layers;
+  Matrix relative_attention_bias;   ///< buckets × heads, or empty
+};
+
+/// Scratch buffers of one forward pass; reuse one per thread so that the
+/// steady state allocates nothing.
+struct Workspace {
+  Matrix qkv, context, projected, intermediate, scores, position_bias;
+  std::vector<std::int32_t> positions;
+};
+
+/// MPNet's bucket for a key at `relative = key − query` (transformers'
+/// MPNetEncoder.relative_position_bucket).
+std::size_t relative_position_bucket(std::int64_t relative, std::size_t num_buckets, std::size_t max_distance);
+
+/// DistilBERT's sinusoidal position table (create_sinusoidal_embeddings).
+Matrix sinusoidal_position_table(std::size_t positions, std::size_t dim);
+
+class TransformerEncoder {
+ public:
+  /// Checks every weight's shape against the config (InvalidArgument).
+  TransformerEncoder(EncoderConfig config, EncoderWeights weights);
+
+  /// Token states of one sequence (no padding): out becomes T × hidden.
+  /// The result depends only on `ids`, never on other sequences.
+  /// Thread-safe for distinct workspaces.
+  void forward(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const;
+
+  const EncoderConfig& config() const noexcept { return config_; }
+
+ private:
+  void embed(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const;
+  void fill_position_bias(std::size_t tokens, Workspace& ws) const;
+
+  EncoderConfig config_;
+  EncoderWeights weights_;
+  /// bucket_of_offset_[(key − query) + max_tokens − 1], precomputed at load.
+  std::vector<std::uint32_t> bucket_of_offset_;
+};
+
+}  // namespace emb::nn

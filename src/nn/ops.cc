@@ -1,0 +1,63 @@
+#include "nn/ops.h"
+
+#include <cmath>
+
+#include "core/eigen.h"
+#include "embetter/error.h"
+
+namespace emb::nn {
+namespace {
+using StridedMap = Eigen::Map<RowMatrixXf, 0, Eigen::OuterStride<>>;
+using ConstStridedMap = Eigen::Map<const RowMatrixXf, 0, Eigen::OuterStride<>>;
+}  // namespace
+
+void linear(const Matrix& x, const Linear& layer, Activation act, Matrix& y) {
+  EMB_CHECK(x.cols() == layer.in_features(), "linear: input has ", x.cols(), " columns, the layer expects ",
+            layer.in_features());
+  EMB_CHECK(layer.bias.empty() || layer.bias.size() == layer.out_features(), "linear: bias has ",
+            layer.bias.size(), " values for ", layer.out_features(), " outputs");
+  y.resize(x.rows(), layer.out_features());
+  if (x.rows() == 0) return;
+  as_eigen(y).noalias() = as_eigen(x) * as_eigen(layer.weight).transpose();
+  kernels::bias_activation(y.data(), y.rows(), y.cols(), layer.bias.empty() ? nullptr : layer.bias.data(), act);
+}
+
+void layer_norm(Matrix& x, const LayerNormWeights& norm, float eps) {
+  EMB_CHECK(norm.gamma.size() == x.cols() && norm.beta.size() == x.cols(), "layer_norm: ", norm.gamma.size(),
+            " weights and ", norm.beta.size(), " biases for rows of width ", x.cols());
+  kernels::layer_norm(x.data(), x.rows(), x.cols(), norm.gamma.data(), norm.beta.data(), eps);
+}
+
+void add_inplace(Matrix& y, const Matrix& x) {
+  EMB_CHECK(y.rows() == x.rows() && y.cols() == x.cols(), "add_inplace: shapes ", y.rows(), "x", y.cols(), " and ",
+            x.rows(), "x", x.cols(), " differ");
+  kernels::add(y.data(), x.data(), y.size());
+}
+
+void self_attention(const Matrix& qkv, std::size_t heads, const float* position_bias, Matrix& scores,
+                    Matrix& context) {
+  EMB_CHECK(heads > 0 && qkv.cols() % (3 * heads) == 0, "self_attention: ", qkv.cols(),
+            " projection columns do not split into query, key and value for ", heads, " heads");
+  const auto t = static_cast<Eigen::Index>(qkv.rows());
+  const auto hidden = static_cast<Eigen::Index>(qkv.cols() / 3);
+  const auto dh = hidden / static_cast<Eigen::Index>(heads);
+  const auto ld = static_cast<Eigen::Index>(qkv.cols());
+  const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+  scores.resize(qkv.rows(), qkv.rows());
+  context.resize(qkv.rows(), static_cast<std::size_t>(hidden));
+  if (t == 0) return;
+  auto s = as_eigen(scores);
+  for (Eigen::Index h = 0; h < static_cast<Eigen::Index>(heads); ++h) {
+    ConstStridedMap q(qkv.data() + h * dh, t, dh, Eigen::OuterStride<>(ld));
+    ConstStridedMap k(qkv.data() + hidden + h * dh, t, dh, Eigen::OuterStride<>(ld));
+    ConstStridedMap v(qkv.data() + 2 * hidden + h * dh, t, dh, Eigen::OuterStride<>(ld));
+    s.noalias() = q * k.transpose();
+    s *= scale;
+    if (position_bias) kernels::add(scores.data(), position_bias + h * t * t, static_cast<std::size_t>(t * t));
+    kernels::softmax_rows(scores.data(), scores.rows(), scores.cols(), scores.cols());
+    StridedMap c(context.data() + h * dh, t, dh, Eigen::OuterStride<>(hidden));
+    c.noalias() = s * v;
+  }
+}
+
+}  // namespace emb::nn

@@ -1,0 +1,66 @@
+#include "nn/pooling.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "embetter/error.h"
+
+namespace emb::nn {
+
+bool parse_pooling_mode(std::string_view name, PoolingMode& mode) {
+  static constexpr std::pair<std::string_view, PoolingMode> kNames[] = {
+      {"cls", PoolingMode::Cls},
+      {"max", PoolingMode::Max},
+      {"mean", PoolingMode::Mean},
+      {"mean_sqrt_len_tokens", PoolingMode::MeanSqrtLen},
+      {"weightedmean", PoolingMode::WeightedMean},
+      {"lasttoken", PoolingMode::LastToken}};
+  for (const auto& [n, m] : kNames)
+    if (n == name) {
+      mode = m;
+      return true;
+    }
+  return false;
+}
+
+void pool(const Matrix& tokens, std::span<const PoolingMode> modes, std::span<float> out) {
+  const std::size_t t = tokens.rows(), h = tokens.cols();
+  EMB_CHECK(t > 0, "pool: no tokens");
+  EMB_CHECK(out.size() == modes.size() * h, "pool: output has ", out.size(), " values, expected ",
+            modes.size() * h);
+  for (std::size_t m = 0; m < modes.size(); ++m) {
+    float* o = out.data() + m * h;
+    switch (modes[m]) {
+      case PoolingMode::Cls: std::copy_n(tokens.data(), h, o); break;
+      case PoolingMode::LastToken: std::copy_n(tokens.data() + (t - 1) * h, h, o); break;
+      case PoolingMode::Max:
+        std::copy_n(tokens.data(), h, o);
+        for (std::size_t r = 1; r < t; ++r)
+          for (std::size_t j = 0; j < h; ++j) o[j] = std::max(o[j], tokens(r, j));
+        break;
+      case PoolingMode::Mean:
+      case PoolingMode::MeanSqrtLen: {
+        std::fill_n(o, h, 0.0f);
+        for (std::size_t r = 0; r < t; ++r)
+          for (std::size_t j = 0; j < h; ++j) o[j] += tokens(r, j);
+        const float count = static_cast<float>(t);
+        const float denom = modes[m] == PoolingMode::Mean ? count : std::sqrt(count);
+        for (std::size_t j = 0; j < h; ++j) o[j] /= denom;
+        break;
+      }
+      case PoolingMode::WeightedMean: {
+        // Token i (from 0) weighs i + 1.
+        std::fill_n(o, h, 0.0f);
+        for (std::size_t r = 0; r < t; ++r) {
+          const float w = static_cast<float>(r + 1);
+          for (std::size_t j = 0; j < h; ++j) o[j] += tokens(r, j) * w;
+        }
+        const float total = static_cast<float>(t * (t + 1) / 2);
+        for (std::size_t j = 0; j < h; ++j) o[j] /= total;
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace emb::nn

@@ -1,0 +1,46 @@
+#pragma once
+// Named, shape-checked access to a model's weights in a safetensors file
+// (STYLE.md convention 9: every weight is fetched by name and its shape
+// checked at load). Errors are ModelLoadError naming the file, the tensor and
+// the expected shape.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "embetter/matrix.h"
+
+namespace emb::nn {
+
+class WeightReader {
+ public:
+  explicit WeightReader(const std::filesystem::path& safetensors);
+  ~WeightReader();
+  WeightReader(WeightReader&&) noexcept;
+  WeightReader& operator=(WeightReader&&) noexcept;
+
+  /// Names are looked up as prefix + name. Picks the first prefix under which
+  /// `probe` exists (checkpoints saved from e.g. BertForMaskedLM carry
+  /// "bert."); ModelLoadError listing the candidates when none has it.
+  void choose_prefix(std::string_view probe, std::span<const std::string> prefixes);
+  const std::string& prefix() const noexcept { return prefix_; }
+
+  bool contains(std::string_view name) const;
+  /// rows × cols as float32. `why` says where the expectation comes from,
+  /// e.g. "config.json hidden_size=384".
+  Matrix matrix(std::string_view name, std::size_t rows, std::size_t cols, std::string_view why) const;
+  /// A 1-D tensor of n values as float32.
+  std::vector<float> vector(std::string_view name, std::size_t n, std::string_view why) const;
+  const std::filesystem::path& path() const noexcept;
+
+ private:
+  struct File;
+  std::unique_ptr<File> file_;
+  std::string prefix_;
+};
+
+}  // namespace emb::nn
