@@ -1,0 +1,28 @@
+#pragma once
+// Runs a SentenceModel over many token sequences: batches of similar length
+// (sorted like sentence-transformers), the sequences of a batch spread over
+// threads, progress reported per batch, rows returned in input order. Each
+// sequence is computed alone, so its embedding is the same bit for bit
+// whatever else is in the batch and whatever the thread count.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "embetter/matrix.h"
+#include "embetter/progress.h"
+#include "encoders/sentence_model.h"
+
+namespace emb::encoders {
+
+struct BatchOptions {
+  std::size_t batch_size = 32;
+  int num_threads = 0;   ///< 0: emb::num_threads()
+  bool show_progress_bar = false;
+  ProgressFn progress;
+};
+
+/// Row i is the embedding of sequences[i] (n × model.dim()).
+Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<std::int32_t>> sequences,
+                       const BatchOptions& options);
+
+}  // namespace emb::encoders

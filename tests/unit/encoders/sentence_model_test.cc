@@ -1,0 +1,169 @@
+// SentenceModel (transformer + Pooling + Dense + Normalize) from the goldens'
+// input_ids: parity with sentence-transformers, batch independence, and the
+// errors malformed folders get.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "embetter/error.h"
+#include "encoders/sentence_batches.h"
+#include "encoders/sentence_model.h"
+#include "sentence_golden.h"
+#include "support/test_support.h"
+
+namespace emb {
+namespace {
+namespace fs = std::filesystem;
+using encoders::BatchOptions;
+using encoders::SentenceModel;
+using test::test_batches;
+
+fs::path fixture(const std::string& name) { return test::shared_dir() / "fixtures/sbert" / name; }
+
+std::vector<std::vector<std::int32_t>> ids_of(const std::vector<test::GoldenText>& golden) {
+  std::vector<std::vector<std::int32_t>> ids;
+  for (const auto& g : golden) ids.push_back(g.input_ids);
+  return ids;
+}
+
+void expect_parity(const fs::path& folder, const fs::path& golden_file, std::size_t batch_size) {
+  const SentenceModel model = SentenceModel::load(folder);
+  const auto golden = test::read_golden(golden_file);
+  ASSERT_FALSE(golden.empty()) << golden_file;
+  ASSERT_EQ(model.dim(), golden[0].embedding.size());
+  const auto ids = ids_of(golden);
+  const Matrix m = encoders::embed_sequences(model, ids, test_batches(batch_size));
+  const auto p = test::compare(m, golden);
+  std::printf("[parity] %s batch %zu: %zu texts, max abs diff %.3g, min cosine %.9f\n",
+              folder.filename().c_str(), batch_size, golden.size(), p.max_abs, p.min_cosine);
+  EXPECT_LE(p.max_abs, 1e-4f) << folder;
+  EXPECT_GE(p.min_cosine, 0.99999) << folder;
+}
+
+class FixtureParity : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FixtureParity, SentenceEmbeddingsFromGoldenIds) {
+  EMB_REQUIRE_FIXTURE(fixture(GetParam()) / "golden.jsonl");
+  expect_parity(fixture(GetParam()), fixture(GetParam()) / "golden.jsonl", 16);
+  expect_parity(fixture(GetParam()), fixture(GetParam()) / "golden.jsonl", 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureParity,
+                         ::testing::Values("tiny-bert", "tiny-bert-cased-cls", "tiny-roberta", "tiny-mpnet",
+                                           "tiny-bert-max"),
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
+                           for (auto& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+TEST(SentenceModel, MaxSeqLengthFromTheRightFile) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert-max") / "model.safetensors");
+  EXPECT_EQ(SentenceModel::load(fixture("tiny-bert")).max_seq_length(), 128u);        // sentence_bert_config.json
+  EXPECT_EQ(SentenceModel::load(fixture("tiny-bert-max")).max_seq_length(), 64u);     // tokenizer_config.json
+  const auto roberta = SentenceModel::load(fixture("tiny-roberta"));
+  EXPECT_EQ(roberta.max_positions(), 512u);
+  EXPECT_EQ(roberta.dim(), 128u);
+}
+
+TEST(SentenceModel, BatchCompanionsDoNotChangeAnEmbedding) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-mpnet") / "golden.jsonl");
+  for (const char* name : {"tiny-bert", "tiny-mpnet", "tiny-roberta"}) {
+    const SentenceModel model = SentenceModel::load(fixture(name));
+    const auto ids = ids_of(test::read_golden(fixture(name) / "golden.jsonl"));
+    // 64 texts of mixed lengths (the goldens run from 2 tokens to the maximum).
+    const std::vector<std::vector<std::int32_t>> mixed(ids.begin(), ids.begin() + 64);
+    const Matrix in64 = encoders::embed_sequences(model, mixed, test_batches(64, 2));
+    const Matrix in16 = encoders::embed_sequences(model, mixed, test_batches(16, 1));
+    for (std::size_t i = 0; i < mixed.size(); ++i) {
+      const Matrix alone = encoders::embed_sequences(model, std::span(&mixed[i], 1), test_batches(1));
+      for (std::size_t j = 0; j < model.dim(); ++j) {
+        ASSERT_EQ(alone(0, j), in64(i, j)) << name << " text " << i;   // bitwise
+        ASSERT_EQ(alone(0, j), in16(i, j)) << name << " text " << i;
+      }
+    }
+  }
+}
+
+TEST(SentenceModel, ProgressIsReportedPerBatchAndCanCancel) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "golden.jsonl");
+  const SentenceModel model = SentenceModel::load(fixture("tiny-bert"));
+  const auto ids = ids_of(test::read_golden(fixture("tiny-bert") / "golden.jsonl"));
+  std::vector<std::size_t> seen;
+  BatchOptions o = test_batches(50);
+  o.progress = [&](std::size_t done, std::size_t total) {
+    EXPECT_EQ(total, ids.size());
+    seen.push_back(done);
+    return true;
+  };
+  encoders::embed_sequences(model, ids, o);
+  EXPECT_EQ(seen, (std::vector<std::size_t>{50, 100, 117}));
+  o.progress = [](std::size_t, std::size_t) { return false; };
+  EXPECT_THROW(encoders::embed_sequences(model, ids, o), Interrupted);
+}
+
+// --- malformed folders -------------------------------------------------------
+
+fs::path copy_fixture(const char* name, const char* as) {
+  const fs::path dst = test::temp_dir() / as;
+  fs::remove_all(dst);
+  fs::copy(fixture(name), dst, fs::copy_options::recursive);
+  for (auto& e : fs::recursive_directory_iterator(dst))
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  fs::permissions(dst, fs::perms::owner_write, fs::perm_options::add);
+  return dst;
+}
+
+template <class E, class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no exception";
+  return "";
+}
+
+TEST(SentenceModelErrors, UnknownPoolingModeIsNamed) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");
+  const fs::path dir = copy_fixture("tiny-bert", "pooling");
+  std::ofstream(dir / "1_Pooling/config.json") << R"({"embedding_dimension": 128, "pooling_mode": "median"})";
+  const auto msg = error_of<NotSupportedError>([&] { SentenceModel::load(dir); });
+  EXPECT_NE(msg.find("'median'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("1_Pooling"), std::string::npos) << msg;
+}
+
+TEST(SentenceModelErrors, BinOnlyFolderExplainsTheConversion) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");
+  const fs::path dir = copy_fixture("tiny-bert", "binonly");
+  fs::remove(dir / "model.safetensors");
+  std::ofstream(dir / "pytorch_model.bin") << "not read";
+  const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+  EXPECT_NE(msg.find("pytorch_model.bin"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("safe_serialization=True"), std::string::npos) << msg;
+}
+
+TEST(SentenceModelErrors, UnknownModuleTypeIsNamed) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");
+  const fs::path dir = copy_fixture("tiny-bert", "module");
+  std::ifstream in(dir / "modules.json");
+  auto modules = nlohmann::json::parse(in);
+  modules[1]["type"] = "sentence_transformers.models.CNN";
+  std::ofstream(dir / "modules.json") << modules.dump();
+  const auto msg = error_of<NotSupportedError>([&] { SentenceModel::load(dir); });
+  EXPECT_NE(msg.find("'CNN'"), std::string::npos) << msg;
+}
+
+TEST(SentenceModelErrors, MissingNormalizeFolderIsFine) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "golden.jsonl");
+  const fs::path dir = copy_fixture("tiny-bert", "nonormalize");
+  fs::remove_all(dir / "2_Normalize");
+  expect_parity(dir, fixture("tiny-bert") / "golden.jsonl", 16);
+}
+
+}  // namespace
+}  // namespace emb
