@@ -1,0 +1,214 @@
+// emb::Tokenizer: loads tokenizer.json (or vocab.txt) and runs the pipeline.
+#include "embetter/tokenizer.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "embetter/error.h"
+#include "tokenizers/added_vocabulary.h"
+#include "tokenizers/components.h"
+#include "tokenizers/unicode.h"
+
+namespace emb {
+
+using tokenizers::Json;
+using tokenizers::ParseContext;
+
+struct Tokenizer::Impl {
+  std::shared_ptr<const tokenizers::Normalizer> normalizer;
+  std::shared_ptr<const tokenizers::PreTokenizer> pre_tokenizer;
+  std::shared_ptr<const tokenizers::Model> model;
+  std::shared_ptr<const tokenizers::PostProcessor> post_processor;
+  std::shared_ptr<const tokenizers::AddedVocabulary> added;
+  std::optional<std::int32_t> pad_id;
+  std::size_t max_length = 0;
+};
+
+namespace {
+
+std::string read_text_file(const std::filesystem::path& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  EMB_CHECK_AS(ModelLoadError, in.good(), path.string(), ": cannot open the ", what);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<tokenizers::AddedToken> parse_added_tokens(const Json& j, const ParseContext& ctx) {
+  std::vector<tokenizers::AddedToken> out;
+  if (j.is_null()) return out;
+  if (!j.is_array()) tokenizers::throw_malformed(ctx, "added_tokens must be a list");
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const auto c = ctx.child(detail::concat("[", i, "]"));
+    const Json& t = j[i];
+    tokenizers::AddedToken a;
+    const Json& id = tokenizers::require(t, "id", c);
+    if (!id.is_number_unsigned()) tokenizers::throw_malformed(c, "'id' must be a non-negative integer");
+    a.id = id.get<std::int32_t>();
+    a.content = tokenizers::get_string(t, "content", c);
+    a.single_word = tokenizers::get_bool(t, "single_word", false, c);
+    a.lstrip = tokenizers::get_bool(t, "lstrip", false, c);
+    a.rstrip = tokenizers::get_bool(t, "rstrip", false, c);
+    a.special = tokenizers::get_bool(t, "special", false, c);
+    a.normalized = tokenizers::get_bool(t, "normalized", !a.special, c);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace
+
+Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
+Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
+Tokenizer::Tokenizer(const Tokenizer& o) : impl_(std::make_unique<Impl>(*o.impl_)) {}
+Tokenizer& Tokenizer::operator=(const Tokenizer& o) {
+  if (this != &o) impl_ = std::make_unique<Impl>(*o.impl_);
+  return *this;
+}
+Tokenizer::~Tokenizer() = default;
+
+Tokenizer Tokenizer::from_file(const std::filesystem::path& tokenizer_json) {
+  return from_json(read_text_file(tokenizer_json, "tokenizer file"), tokenizer_json.string());
+}
+
+Tokenizer Tokenizer::from_json(std::string_view text, const std::string& origin) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw ModelLoadError(detail::concat(origin, ": not valid JSON (", e.what(), ")"));
+  }
+  if (!j.is_object()) throw ModelLoadError(origin + ": expected a JSON object at the top level");
+  auto impl = std::make_unique<Impl>();
+  const auto section = [&](const char* key) -> const Json& {
+    static const Json null_json;
+    auto it = j.find(key);
+    return it == j.end() ? null_json : *it;
+  };
+  try {
+    impl->normalizer = tokenizers::parse_normalizer(section("normalizer"), {origin, "normalizer"});
+    impl->pre_tokenizer = tokenizers::parse_pre_tokenizer(section("pre_tokenizer"), {origin, "pre_tokenizer"});
+    impl->model = tokenizers::parse_model(section("model"), {origin, "model"});
+    impl->post_processor = tokenizers::parse_post_processor(section("post_processor"), {origin, "post_processor"});
+    impl->added = std::make_shared<tokenizers::AddedVocabulary>(
+        parse_added_tokens(section("added_tokens"), {origin, "added_tokens"}), impl->normalizer.get());
+    const Json& padding = section("padding");
+    if (padding.is_object() && padding.contains("pad_id") && padding["pad_id"].is_number_integer())
+      impl->pad_id = padding["pad_id"].get<std::int32_t>();
+  } catch (const Json::exception& e) {  // a value of the wrong JSON type deep inside a component
+    throw ModelLoadError(detail::concat(origin, ": malformed tokenizer.json (", e.what(), ")"));
+  }
+  return Tokenizer(std::move(impl));
+}
+
+Tokenizer Tokenizer::from_vocab_txt(const std::filesystem::path& vocab_txt, bool lowercase) {
+  const std::string text = read_text_file(vocab_txt, "vocabulary file");
+  const std::string origin = vocab_txt.string();
+  EMB_CHECK_AS(ModelLoadError, tokenizers::find_invalid_utf8(text) == std::string::npos, origin,
+               ": not valid UTF-8 (byte offset ", tokenizers::find_invalid_utf8(text), ")");
+  // transformers' load_vocab: one token per line, trailing whitespace (and \r) stripped.
+  std::vector<std::string> tokens;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = text.substr(pos, nl - pos);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    tokens.push_back(std::move(line));
+    pos = nl + 1;
+  }
+  EMB_CHECK_AS(ModelLoadError, !tokens.empty(), origin, ": the vocabulary is empty");
+  auto find = [&](const std::string& t) -> std::optional<std::int32_t> {
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+      if (tokens[i] == t) return static_cast<std::int32_t>(i);
+    return std::nullopt;
+  };
+  const auto cls = find("[CLS]"), sep = find("[SEP]"), unk = find("[UNK]");
+  EMB_CHECK_AS(ModelLoadError, cls && sep && unk, origin, ": a BERT vocabulary needs [CLS], [SEP] and [UNK]");
+  auto impl = std::make_unique<Impl>();
+  impl->normalizer = tokenizers::make_bert_normalizer(true, true, lowercase, lowercase);
+  impl->pre_tokenizer = tokenizers::make_bert_pre_tokenizer();
+  std::vector<tokenizers::AddedToken> added;
+  for (const char* special : {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"})
+    if (auto id = find(special)) added.push_back({*id, special, false, false, false, false, true});
+  impl->pad_id = find("[PAD]");
+  impl->model = tokenizers::make_wordpiece(std::move(tokens), "[UNK]", "##", 100);
+  impl->post_processor = tokenizers::make_bert_processing({*cls, "[CLS]"}, {*sep, "[SEP]"});
+  impl->added = std::make_shared<tokenizers::AddedVocabulary>(std::move(added), impl->normalizer.get());
+  return Tokenizer(std::move(impl));
+}
+
+void Tokenizer::set_truncation(std::size_t max_length) { impl_->max_length = max_length; }
+std::size_t Tokenizer::truncation() const { return impl_->max_length; }
+
+Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
+  const std::size_t bad = tokenizers::find_invalid_utf8(text);
+  EMB_CHECK(bad == std::string_view::npos, "Tokenizer::encode: the text is not valid UTF-8 (invalid byte at offset ",
+            bad, " of ", text.size(), ")");
+  const Impl& im = *impl_;
+  std::vector<tokenizers::Section> sections;
+  im.added->extract_and_normalize(text, im.normalizer.get(), sections);
+
+  std::vector<tokenizers::Token> tokens;
+  std::vector<tokenizers::Piece> pieces;
+  for (auto& section : sections) {
+    if (section.token) {
+      tokens.push_back({*section.token, std::move(section.text)});
+      continue;
+    }
+    pieces.clear();
+    pieces.push_back({std::move(section.text), section.at_origin});
+    if (im.pre_tokenizer) im.pre_tokenizer->pre_tokenize(pieces);
+    for (const auto& p : pieces)
+      if (!p.text.empty()) im.model->tokenize(p.text, tokens);
+  }
+
+  std::size_t added = 0;
+  if (add_special_tokens && im.post_processor) added = im.post_processor->added_tokens();
+  if (im.max_length > 0) {
+    const std::size_t keep = im.max_length > added ? im.max_length - added : 0;
+    if (tokens.size() > keep) tokens.resize(keep);
+  }
+
+  Encoding enc;
+  enc.ids.reserve(tokens.size() + added);
+  enc.tokens.reserve(tokens.size() + added);
+  for (auto& t : tokens) {
+    enc.ids.push_back(t.id);
+    enc.tokens.push_back(std::move(t.value));
+  }
+  enc.type_ids.assign(enc.ids.size(), 0);
+  enc.special_tokens_mask.assign(enc.ids.size(), 0);
+  if (add_special_tokens && im.post_processor) im.post_processor->process(enc);
+  return enc;
+}
+
+std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& texts, bool add_special_tokens) const {
+  std::vector<Encoding> out;
+  out.reserve(texts.size());
+  for (const auto& t : texts) out.push_back(encode(t, add_special_tokens));
+  return out;
+}
+
+std::optional<std::int32_t> Tokenizer::token_to_id(std::string_view token) const {
+  if (auto id = impl_->added->token_to_id(token)) return id;
+  return impl_->model->token_to_id(token);
+}
+
+std::string Tokenizer::id_to_token(std::int32_t id) const {
+  if (const auto* t = impl_->added->id_to_token(id)) return *t;
+  if (auto t = impl_->model->id_to_token(id)) return *t;
+  throw InvalidArgument(detail::concat("Tokenizer::id_to_token: unknown id ", id, " (vocabulary size ", vocab_size(), ")"));
+}
+
+std::size_t Tokenizer::vocab_size() const { return std::max(impl_->model->id_bound(), impl_->added->id_bound()); }
+
+std::int32_t Tokenizer::pad_id() const {
+  if (impl_->pad_id) return *impl_->pad_id;
+  for (const char* t : {"[PAD]", "<pad>", "<PAD>"})
+    if (auto id = token_to_id(t)) return *id;
+  return 0;
+}
+
+}  // namespace emb

@@ -1,0 +1,161 @@
+// Malformed tokenizer.json, unsupported components and invalid UTF-8 get
+// clear errors that name the problem.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "embetter/error.h"
+#include "embetter/tokenizer.h"
+#include "tokenizer_test_util.h"
+
+namespace emb {
+namespace {
+
+using ::testing::HasSubstr;
+
+const char* kMinimal = R"({
+  "added_tokens": [{"id": 0, "content": "[UNK]", "special": true, "normalized": false,
+                    "lstrip": false, "rstrip": false, "single_word": false}],
+  "normalizer": NORMALIZER,
+  "pre_tokenizer": PRE,
+  "post_processor": null,
+  "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1, "##b": 2}}
+})";
+
+std::string minimal(const std::string& normalizer = "null", const std::string& pre = "null") {
+  std::string s = kMinimal;
+  s.replace(s.find("NORMALIZER"), 10, normalizer);
+  s.replace(s.find("PRE"), 3, pre);
+  return s;
+}
+
+template <class E>
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an exception";
+  return "";
+}
+
+TEST(TokenizerErrors, MinimalFileWorks) {
+  const Tokenizer tok = Tokenizer::from_json(minimal("null", R"({"type": "WhitespaceSplit"})"));
+  EXPECT_EQ(tok.encode("ab a").ids, (std::vector<std::int32_t>{1, 2, 1}));
+  EXPECT_EQ(tok.encode("ab a").tokens, (std::vector<std::string>{"a", "##b", "a"}));
+}
+
+TEST(TokenizerErrors, UnsupportedComponentsAreNamed) {
+  auto msg = message_of<NotSupportedError>(
+      [] { Tokenizer::from_json(minimal("null", R"({"type": "UnicodeScripts"})"), "my/tokenizer.json"); });
+  EXPECT_THAT(msg, HasSubstr("my/tokenizer.json"));
+  EXPECT_THAT(msg, HasSubstr("pre_tokenizer type 'UnicodeScripts'"));
+  EXPECT_THAT(msg, HasSubstr("supported: "));
+
+  msg = message_of<NotSupportedError>([] {
+    Tokenizer::from_json(minimal(R"({"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Precompiled"}]})"));
+  });
+  EXPECT_THAT(msg, HasSubstr("normalizer type 'Precompiled' at 'normalizer.normalizers[1]'"));
+
+  msg = message_of<NotSupportedError>([] {
+    Tokenizer::from_json(minimal("null", R"({"type": "Split", "pattern": {"Regex": "\\d{3}"}, "behavior": "Isolated"})"));
+  });
+  EXPECT_THAT(msg, HasSubstr("regex pattern '\\d{3}'"));
+
+  std::string s = minimal();
+  s.replace(s.find("\"WordPiece\""), 11, "\"WordLevel\"");
+  msg = message_of<NotSupportedError>([&] { Tokenizer::from_json(s); });
+  EXPECT_THAT(msg, HasSubstr("model type 'WordLevel'"));
+
+  s = minimal();
+  s.replace(s.find("\"post_processor\": null"), 22, R"("post_processor": {"type": "Fancy"})");
+  msg = message_of<NotSupportedError>([&] { Tokenizer::from_json(s); });
+  EXPECT_THAT(msg, HasSubstr("post_processor type 'Fancy'"));
+}
+
+TEST(TokenizerErrors, MalformedFilesAreModelLoadErrors) {
+  EXPECT_THAT(message_of<ModelLoadError>([] { Tokenizer::from_json("{\"model\": ", "t.json"); }),
+              HasSubstr("t.json: not valid JSON"));
+  EXPECT_THAT(message_of<ModelLoadError>([] { Tokenizer::from_json("{}", "t.json"); }),
+              HasSubstr("a model is required"));
+  EXPECT_THAT(message_of<ModelLoadError>([] { Tokenizer::from_json(R"({"model": {"vocab": {}}})"); }),
+              HasSubstr("missing key 'type'"));
+  EXPECT_THAT(message_of<ModelLoadError>([] { Tokenizer::from_json(R"({"model": {"type": "WordPiece", "vocab": {"a": 0}}})"); }),
+              HasSubstr("unk_token '[UNK]' is not in the vocabulary"));
+  EXPECT_THAT(message_of<ModelLoadError>([] {
+                Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]}})");
+              }),
+              HasSubstr("gives 'ab', which is not in the vocabulary"));
+  EXPECT_THAT(message_of<ModelLoadError>([] {
+                Tokenizer::from_json(R"({"model": {"type": "Unigram", "vocab": [["a", "x"]]}})");
+              }),
+              HasSubstr("Unigram vocab entries must be [piece, score]"));
+  EXPECT_THAT(message_of<ModelLoadError>([] { Tokenizer::from_file("/nonexistent/tokenizer.json"); }),
+              HasSubstr("/nonexistent/tokenizer.json: cannot open"));
+}
+
+TEST(TokenizerErrors, InvalidUtf8NamesTheByteOffset) {
+  const Tokenizer tok = Tokenizer::from_json(minimal());
+  const std::pair<std::string, std::size_t> cases[] = {
+      {std::string("ab\xff", 3), 2},          {std::string("a\xc3", 2), 1},           // truncated sequence
+      {std::string("aa\xc0\xaf", 4), 2},      {std::string("\xed\xa0\x80", 3), 0},    // overlong, surrogate
+      {std::string("a\xf4\x90\x80\x80", 5), 1}, {std::string("abc\x80", 4), 3},       // > U+10FFFF, stray continuation
+  };
+  for (const auto& [text, offset] : cases) {
+    const auto msg = message_of<InvalidArgument>([&] { tok.encode(text); });
+    EXPECT_THAT(msg, HasSubstr("not valid UTF-8"));
+    EXPECT_THAT(msg, HasSubstr("offset " + std::to_string(offset) + " ")) << msg;
+  }
+  EXPECT_NO_THROW(tok.encode(std::string("a\0b", 3)));  // NUL is valid UTF-8
+}
+
+TEST(TokenizerVocabTxt, MatchesTheTokenizerJsonOfAllMiniLM) {
+  const std::filesystem::path path = test::oracle_dir() / "tokenizers" / "golden_texts.jsonl";
+  EMB_REQUIRE_FIXTURE(path);
+  const auto manifest = test::read_json(test::oracle_dir() / "tokenizers" / "manifest.json");
+  std::string json_path;
+  for (const auto& e : manifest)
+    if (e.at("name") == "all-MiniLM-L6-v2") json_path = e.at("tokenizer").get<std::string>();
+  if (json_path.empty()) GTEST_SKIP() << "all-MiniLM-L6-v2 is not installed";
+  const auto folder = std::filesystem::path(json_path).parent_path();
+  const Tokenizer from_json = Tokenizer::from_file(folder / "tokenizer.json");
+  const Tokenizer from_vocab = Tokenizer::from_vocab_txt(folder / "vocab.txt", /*lowercase=*/true);
+  EXPECT_EQ(from_vocab.vocab_size(), from_json.vocab_size());
+  EXPECT_EQ(from_vocab.pad_id(), 0);
+  EXPECT_EQ(from_vocab.token_to_id("[CLS]"), std::optional<std::int32_t>(101));
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto text = nlohmann::json::parse(line).get<std::string>();
+    EXPECT_EQ(from_vocab.encode(text).ids, from_json.encode(text).ids) << test::show(text);
+  }
+}
+
+TEST(TokenizerApi, VocabularyAccessAndTruncation) {
+  const std::filesystem::path path = test::shared_dir() / "fixtures" / "sbert" / "tiny-bert" / "tokenizer.json";
+  EMB_REQUIRE_FIXTURE(path);
+  Tokenizer tok = Tokenizer::from_file(path);
+  EXPECT_EQ(tok.vocab_size(), 8000u);
+  EXPECT_EQ(tok.pad_id(), 0);
+  EXPECT_EQ(tok.token_to_id("[SEP]"), std::optional<std::int32_t>(3));
+  EXPECT_EQ(tok.id_to_token(2), "[CLS]");
+  EXPECT_THROW(tok.id_to_token(8000), InvalidArgument);
+  EXPECT_FALSE(tok.token_to_id("no-such-token").has_value());
+
+  const Encoding full = tok.encode("the cat sat on the mat");
+  ASSERT_EQ(full.ids.size(), 8u);
+  EXPECT_EQ(full.special_tokens_mask, (std::vector<std::uint8_t>{1, 0, 0, 0, 0, 0, 0, 1}));
+  EXPECT_EQ(full.type_ids, std::vector<std::int32_t>(8, 0));
+  tok.set_truncation(5);  // [CLS] + 3 tokens + [SEP]
+  const Encoding cut = tok.encode("the cat sat on the mat");
+  EXPECT_EQ(cut.ids, (std::vector<std::int32_t>{full.ids[0], full.ids[1], full.ids[2], full.ids[3], full.ids[7]}));
+  EXPECT_EQ(tok.encode("the cat sat on the mat", /*add_special_tokens=*/false).ids.size(), 5u);
+  const auto batch = tok.encode_batch({"the cat", "", "sat"});
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[1].ids, (std::vector<std::int32_t>{2, 3}));
+}
+
+}  // namespace
+}  // namespace emb
