@@ -108,7 +108,7 @@ class StripAccents final : public Normalizer {
     int len = 0;
     for (std::size_t i = 0; i < s.size(); i += len) {
       const char32_t c = decode_utf8(s, i, len);
-      if (!is_mark_nonspacing(c)) out.append(s, i, len);
+      if (!is_combining_mark(c)) out.append(s, i, len);
     }
     s = std::move(out);
   }

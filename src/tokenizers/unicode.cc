@@ -102,6 +102,12 @@ bool is_mark_nonspacing(char32_t c) {
   return mn != in_sorted(std::begin(compat::kNonspacingFlip), std::end(compat::kNonspacingFlip), c);
 }
 
+bool is_combining_mark(char32_t c) {
+  const auto cat = category(c);
+  const bool mark = cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
+  return mark != in_sorted(std::begin(compat::kMarkFlip), std::end(compat::kMarkFlip), c);
+}
+
 bool is_chinese_char(char32_t c) {
   return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
          (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
@@ -150,6 +156,26 @@ void append_lowercase(std::string& out, char32_t c) {
   append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
 }
 
+namespace {
+
+std::string utf8proc_normalize(std::string_view s, int flags) {
+  utf8proc_uint8_t* out = nullptr;
+  const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
+                              static_cast<utf8proc_ssize_t>(s.size()), &out, static_cast<utf8proc_option_t>(flags));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
+  EMB_CHECK(n >= 0, "unicode normalization failed: ", utf8proc_errmsg(n));
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
+
+bool is_opaque(char32_t c) {
+  return in_sorted(std::begin(compat::kNormalizationOpaque), std::end(compat::kNormalizationOpaque), c);
+}
+
+}  // namespace
+
+// HF normalizes with older Unicode tables than utf8proc's: characters they do
+// not know are starters without decomposition there, so we normalize the runs
+// between them and keep them as they are (see tools/gen_unicode_compat.py).
 std::string normalize(std::string_view s, NormalForm form) {
   int flags = UTF8PROC_STABLE;
   switch (form) {
@@ -161,12 +187,34 @@ std::string normalize(std::string_view s, NormalForm form) {
   bool ascii = true;
   for (unsigned char b : s) ascii &= b < 0x80;
   if (ascii) return std::string(s);  // every form leaves ASCII unchanged
-  utf8proc_uint8_t* out = nullptr;
-  const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
-                              static_cast<utf8proc_ssize_t>(s.size()), &out, static_cast<utf8proc_option_t>(flags));
-  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
-  EMB_CHECK(n >= 0, "unicode normalization failed: ", utf8proc_errmsg(n));
-  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+  std::string out;
+  out.reserve(s.size() + s.size() / 4);
+  std::size_t run = 0;
+  int len = 0;
+  for (std::size_t i = 0; i < s.size(); i += len) {
+    const char32_t c = decode_utf8(s, i, len);
+    if (c < 0x300 || !is_opaque(c)) continue;
+    if (i > run) out += utf8proc_normalize(s.substr(run, i - run), flags);
+    out.append(s, i, len);
+    run = i + len;
+  }
+  if (run < s.size()) out += utf8proc_normalize(s.substr(run), flags);
+  if (form == NormalForm::NFC || form == NormalForm::NFKC) {
+    // Undo the few compositions HF's older tables do not make.
+    std::string fixed;
+    bool changed = false;
+    for (std::size_t i = 0; i < out.size(); i += len) {
+      const char32_t c = decode_utf8(out, i, len);
+      if (c >= 0x300 && in_sorted(std::begin(compat::kNoCompose), std::end(compat::kNoCompose), c)) {
+        fixed += utf8proc_normalize(std::string_view(out).substr(i, len), UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
+        changed = true;
+      } else {
+        fixed.append(out, i, len);
+      }
+    }
+    if (changed) out = std::move(fixed);
+  }
+  return out;
 }
 
 }  // namespace emb::tokenizers

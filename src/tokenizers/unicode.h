@@ -54,6 +54,8 @@ bool is_punctuation(char32_t c);
 bool is_bert_control(char32_t c);
 /// `unicode_categories` is_mark_nonspacing (Mn), used by strip_accents.
 bool is_mark_nonspacing(char32_t c);
+/// `unicode-normalization-alignments` is_combining_mark (Mn Mc Me), used by StripAccents.
+bool is_combining_mark(char32_t c);
 /// The CJK ideograph ranges of BERT's `_is_chinese_char`.
 bool is_chinese_char(char32_t c);
 /// Rust `char::is_alphanumeric` (Alphabetic or Numeric) — used by added-token single_word.

@@ -20,12 +20,29 @@ lib.utf8proc_unicode_version.restype = ctypes.c_char_p
 lib.utf8proc_decompose_char.restype = ctypes.c_ssize_t
 lib.utf8proc_decompose_char.argtypes = [ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_ssize_t,
                                         ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
-CC, CF, CS, CO, MN = 26, 27, 28, 29, 6
+CC, CF, CS, CO, MN, ME = 26, 27, 28, 29, 6, 8
 PC, PO = 12, 18
 DECOMPOSE, STABLE = 1 << 3, 1 << 1
 
+lib.utf8proc_get_property.restype = ctypes.POINTER(ctypes.c_int16)
+lib.utf8proc_get_property.argtypes = [ctypes.c_int32]
+for form in ("NFD", "NFC", "NFKD", "NFKC"):
+    getattr(lib, "utf8proc_" + form).restype = ctypes.c_char_p
+    getattr(lib, "utf8proc_" + form).argtypes = [ctypes.c_char_p]
+
+
+def ccc(cp):
+    return lib.utf8proc_get_property(cp)[1]
+
+
+def u8(form, text):
+    return getattr(lib, "utf8proc_" + form)(text.encode()).decode()
+
+
 CODE_POINTS = [cp for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF]
 clean = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False)
+bert_strip = normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True,
+                                        lowercase=False)
 strip = normalizers.StripAccents()
 bert_pre = pre_tokenizers.BertPreTokenizer()
 
@@ -36,16 +53,7 @@ def nfd_is_identity(cp):
     return n == 1 and buf[0] == cp
 
 
-def batched(fn, chars, sep):
-    """Applies `fn` to 'a' + c + 'b' for every c in one call per chunk (fast)."""
-    out = []
-    for i in range(0, len(chars), 4096):
-        chunk = chars[i:i + 4096]
-        out.extend(fn(chunk))
-    return out
-
-
-punct_flip, other_flip, mn_flip = [], [], []
+punct_flip, other_flip, mn_flip, mark_flip = [], [], [], []
 for cp in CODE_POINTS:
     cat = lib.utf8proc_category(cp)
     c = chr(cp)
@@ -58,9 +66,38 @@ for cp in CODE_POINTS:
         if hf_punct != (PC <= cat <= PO):
             punct_flip.append(cp)
     if nfd_is_identity(cp):
-        hf_mn = strip.normalize_str("a" + c + "b") == "ab"
-        if hf_mn != (cat == MN):
+        if (bert_strip.normalize_str("a" + c + "b") == "ab") != (cat == MN):
             mn_flip.append(cp)
+        if (strip.normalize_str("a" + c + "b") == "ab") != (MN <= cat <= ME):
+            mark_flip.append(cp)
+
+
+# Normalization: HF's `unicode-normalization-alignments` tables are older
+# too. A character they do not know is a starter (combining class 0) without
+# decomposition, so nothing reorders across it: unicode.cc normalizes the text
+# between such characters and keeps them as they are ("opaque").
+ref = {form: getattr(normalizers, form)() for form in ("NFD", "NFC", "NFKD", "NFKC")}
+opaque, no_compose = [], []
+LOW_MARK, HIGH_MARK = "\u0334", "\u0301"  # combining classes 1 and 230
+for cp in CODE_POINTS:
+    c = chr(cp)
+    k = ccc(cp)
+    unknown = False
+    if k > 1:  # the reference reorders a class-1 mark before c only if it knows c's class
+        unknown = ref["NFD"].normalize_str(c + LOW_MARK) == c + LOW_MARK
+    elif k == 1:
+        unknown = ref["NFD"].normalize_str(HIGH_MARK + c) == HIGH_MARK + c
+    if not unknown and cp != 0:
+        for form in ("NFD", "NFKD"):
+            if u8(form, c) != c and ref[form].normalize_str(c) == c:
+                unknown = True
+    if unknown:
+        opaque.append(cp)
+        continue
+    if cp != 0:
+        d = u8("NFD", c)
+        if len(d) == 2 and u8("NFC", d) == c and ref["NFC"].normalize_str(d) != c:
+            no_compose.append(cp)
 
 
 def table(name, cps):
@@ -83,9 +120,16 @@ print(f"""#pragma once
 // {lib.utf8proc_unicode_version().decode()}; HF tokenizers 0.23). Do not edit.
 //
 // HF tokenizers takes is_punctuation, is_other (Cc Cf Co Cs) and
-// is_mark_nonspacing from the `unicode_categories` crate, whose tables are
-// older than utf8proc's. These sorted lists hold the code points where the two
+// is_mark_nonspacing (BertNormalizer) from the `unicode_categories` crate and
+// is_combining_mark (StripAccents) from `unicode-normalization-alignments`,
+// whose tables are older than utf8proc's. These sorted lists hold the code points where the two
 // disagree; unicode.cc flips utf8proc's answer for them.
 namespace emb::tokenizers::compat {{
-{table("kPunctuationFlip", punct_flip)}{table("kOtherFlip", other_flip)}{table("kNonspacingFlip", mn_flip)}}}  // namespace emb::tokenizers::compat""")
-print(f"punctuation {len(punct_flip)}, other {len(other_flip)}, nonspacing {len(mn_flip)}", file=sys.stderr)
+{table("kPunctuationFlip", punct_flip)}{table("kOtherFlip", other_flip)}{table("kNonspacingFlip", mn_flip)}{table("kMarkFlip", mark_flip)}
+// Characters HF's normalizer does not know (see gen_unicode_compat.py).
+{table("kNormalizationOpaque", opaque)}
+// Pairs HF's NFC does not compose into these characters although utf8proc does.
+{table("kNoCompose", no_compose)}}}  // namespace emb::tokenizers::compat""")
+print(f"punctuation {len(punct_flip)}, other {len(other_flip)}, nonspacing {len(mn_flip)}, mark {len(mark_flip)}, "
+      f"opaque {len(opaque)}, no_compose {len(no_compose)}",
+      file=sys.stderr)
