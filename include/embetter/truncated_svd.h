@@ -54,9 +54,11 @@ class TruncatedSvd {
 
  private:
   void check_fitted(const char* method) const;
+  void set_components(Matrix components);
 
   TruncatedSvdParams params_;
   Matrix components_;
+  Matrix components_t_;   // n_features × n_components: the row-major layout transform's product wants
   std::vector<float> singular_values_;
   std::vector<float> explained_variance_ratio_;
 };

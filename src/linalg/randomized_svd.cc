@@ -53,14 +53,17 @@ TruncatedSvdResult randomized_svd(const Eigen::Map<const SparseRowMatrixXf>& X, 
   // sklearn works on M = Xᵀ when X is wide; then U and V swap roles below.
   const bool transpose = n_samples < n_features;
   const Eigen::Index m = transpose ? n_features : n_samples, n = transpose ? n_samples : n_features;
-  auto times_m = [&](const Eigen::MatrixXf& q) -> Eigen::MatrixXf {
-    if (transpose) return X.transpose() * q;
-    return X * q;
+  // Eigen's sparse × dense product vectorises over whole rows only when the
+  // dense operands are row-major; LAPACK wants column-major, hence the copies
+  // (cheap next to the products). Products with Xᵀ go through a CSR copy of
+  // Xᵀ, so that every product gathers rows instead of scattering into them.
+  const SparseRowMatrixXf xt = X.transpose();
+  auto product = [](const auto& a, const Eigen::MatrixXf& q) -> Eigen::MatrixXf {
+    const RowMatrixXf rows = q;
+    return RowMatrixXf(a * rows);
   };
-  auto times_mt = [&](const Eigen::MatrixXf& q) -> Eigen::MatrixXf {
-    if (transpose) return X * q;
-    return X.transpose() * q;
-  };
+  auto times_m = [&](const Eigen::MatrixXf& q) { return transpose ? product(xt, q) : product(X, q); };
+  auto times_mt = [&](const Eigen::MatrixXf& q) { return transpose ? product(X, q) : product(xt, q); };
 
   // Beyond min(m, n) columns the LU steps would shrink Q anyway (as they do in sklearn).
   const Eigen::Index size = std::min<Eigen::Index>(opts.n_components + opts.n_oversamples, std::min(m, n));

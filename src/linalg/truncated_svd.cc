@@ -51,7 +51,7 @@ Matrix TruncatedSvd::fit_transform(const SparseMatrix& X) {
   Rng rng(params_.random_state);
   const auto svd = linalg::randomized_svd(
       view.eigen(), {params_.n_components, params_.n_oversamples, params_.n_iter}, rng);
-  components_ = to_matrix(svd.components);
+  set_components(to_matrix(svd.components));
   singular_values_.assign(svd.singular_values.data(), svd.singular_values.data() + svd.singular_values.size());
   // Like sklearn, transform with the components rather than using U·Σ: the
   // randomized factors satisfy X ≈ UΣVᵀ only approximately.
@@ -68,15 +68,21 @@ Matrix TruncatedSvd::transform(const SparseMatrix& X) const {
   EMB_CHECK(X.cols == n_features(), "TruncatedSvd.transform: X has ", X.cols,
             " features, but TruncatedSvd was fitted with ", n_features(), " features");
   Matrix Z(X.rows, components_.rows());
-  as_eigen(Z).noalias() = view.eigen() * as_eigen(components_).transpose();
+  // Row-major dense operands let Eigen vectorise over each output row.
+  as_eigen(Z).noalias() = view.eigen() * as_eigen(components_t_);
   return Z;
 }
 
 TruncatedSvd TruncatedSvd::from_components(Matrix components) {
   check_finite_nonempty(components, "TruncatedSvd.from_components: components");
   TruncatedSvd svd({.n_components = static_cast<int>(components.rows())});
-  svd.components_ = std::move(components);
+  svd.set_components(std::move(components));
   return svd;
+}
+
+void TruncatedSvd::set_components(Matrix components) {
+  components_ = std::move(components);
+  components_t_ = to_matrix(as_eigen(components_).transpose());
 }
 
 void TruncatedSvd::check_fitted(const char* method) const {
