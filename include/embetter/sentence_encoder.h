@@ -1,0 +1,68 @@
+#pragma once
+/// @file sentence_encoder.h
+/// SentenceEncoder: sentence-transformers models run natively (no PyTorch, no
+/// ONNX). Loads a sentence-transformers folder (or a hub id resolved through
+/// the Hugging Face cache, see hub.h) holding model.safetensors, config.json,
+/// tokenizer.json (or vocab.txt), modules.json and its Pooling, Dense and
+/// Normalize modules. Supported encoders: BERT (MiniLM, BERT-base), RoBERTa /
+/// XLM-RoBERTa, MPNet, DistilBERT.
+///
+/// Each text is encoded on its own (no padding is ever attended to), so its
+/// embedding is bitwise the same whatever else is in its batch and whatever
+/// the thread count. Embeddings agree with sentence-transformers within 1e-4.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "embetter/matrix.h"
+#include "embetter/progress.h"
+
+namespace emb {
+
+struct SentenceEncoderOptions {
+  /// Texts per batch (of similar length, longest first, as sentence-transformers).
+  int batch_size = 32;
+  /// L2-normalise each embedding (after truncate_dim), as encode(normalize_embeddings=True).
+  bool normalize_embeddings = false;
+  /// Tokens per text, special tokens included; 0 = the model's own maximum
+  /// (sentence_bert_config.json, else tokenizer_config.json, capped by the
+  /// positions the encoder has). Larger than the encoder allows: InvalidArgument.
+  int max_seq_length = 0;
+  /// Keep the first truncate_dim values of each embedding (Matryoshka models); 0 = all.
+  int truncate_dim = 0;
+  /// Threads over the texts of a batch; 0 = emb::num_threads().
+  int num_threads = 0;
+  /// A progress bar on stderr (ignored when `progress` is set).
+  bool show_progress_bar = false;
+  /// Called after each batch with (texts done, total); returning false stops with Interrupted.
+  ProgressFn progress;
+};
+
+class SentenceEncoder {
+ public:
+  /// A local folder, or a hub id such as "all-MiniLM-L6-v2" (resolve_model).
+  /// ModelLoadError / NotSupportedError naming the file and what was expected.
+  static SentenceEncoder load(const std::string& name_or_path, SentenceEncoderOptions opts = {});
+
+  /// n × dim() embeddings, row i for texts[i]. Thread-safe.
+  Matrix encode(const std::vector<std::string>& texts) const;
+  /// The token ids the model sees for one text (truncated to max_seq_length()).
+  std::vector<std::int32_t> token_ids(std::string_view text) const;
+
+  std::size_t dim() const;
+  std::size_t max_seq_length() const;
+  const SentenceEncoderOptions& options() const;
+  /// The folder the model was loaded from.
+  const std::string& model_path() const;
+
+  struct Impl;
+
+ private:
+  explicit SentenceEncoder(std::shared_ptr<const Impl> impl);
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace emb

@@ -1,0 +1,141 @@
+#include "embetter/sentence_encoder.h"
+
+#include <utf8proc.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "embetter/error.h"
+#include "embetter/hub.h"
+#include "embetter/tokenizer.h"
+#include "encoders/sentence_batches.h"
+#include "encoders/sentence_model.h"
+#include "models/config_json.h"
+
+namespace emb {
+namespace fs = std::filesystem;
+
+struct SentenceEncoder::Impl {
+  SentenceEncoderOptions options;
+  std::string path;
+  encoders::SentenceModel model;
+  Tokenizer tokenizer;
+  std::size_t max_seq_length = 0;
+  std::size_t dim = 0;
+};
+
+namespace {
+
+Tokenizer load_tokenizer(const fs::path& folder) {
+  if (fs::exists(folder / "tokenizer.json")) return Tokenizer::from_file(folder / "tokenizer.json");
+  if (fs::exists(folder / "vocab.txt")) {
+    // Old BERT folders: transformers' BertTokenizer lowercases unless told not to.
+    bool lowercase = true;
+    if (const fs::path cfg = folder / "tokenizer_config.json"; fs::exists(cfg)) {
+      std::ifstream in(cfg);
+      const auto j = nlohmann::json::parse(in, nullptr, false);
+      if (j.is_object()) lowercase = models::bool_or(j, "do_lower_case", true, cfg);
+    }
+    return Tokenizer::from_vocab_txt(folder / "vocab.txt", lowercase);
+  }
+  throw ModelLoadError(folder.string() + ": no tokenizer.json or vocab.txt");
+}
+
+// sentence_bert_config.json do_lower_case: sentence-transformers puts a
+// Lowercase normalizer in front of the tokenizer. Simple case mapping per
+// code point (utf8proc); invalid UTF-8 is left for the tokenizer to report.
+std::string lowercase(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(text.size());
+  while (left > 0) {
+    utf8proc_int32_t cp;
+    const utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) return std::string(text);
+    utf8proc_uint8_t buf[4];
+    const utf8proc_ssize_t m = utf8proc_encode_char(utf8proc_tolower(cp), buf);
+    out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(m));
+    p += n;
+    left -= n;
+  }
+  return out;
+}
+
+}  // namespace
+
+SentenceEncoder::SentenceEncoder(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+
+SentenceEncoder SentenceEncoder::load(const std::string& name_or_path, SentenceEncoderOptions opts) {
+  EMB_CHECK(opts.batch_size > 0, "SentenceEncoder: batch_size must be positive, got ", opts.batch_size);
+  EMB_CHECK(opts.max_seq_length >= 0, "SentenceEncoder: max_seq_length must be >= 0, got ", opts.max_seq_length);
+  EMB_CHECK(opts.truncate_dim >= 0, "SentenceEncoder: truncate_dim must be >= 0, got ", opts.truncate_dim);
+  const fs::path folder = resolve_model(name_or_path, HubOptions{.show_progress = opts.show_progress_bar});
+  auto model = encoders::SentenceModel::load(folder);
+  auto tokenizer = load_tokenizer(model.transformer_folder());
+  std::size_t max_len = model.max_seq_length();
+  if (opts.max_seq_length > 0) {
+    EMB_CHECK(static_cast<std::size_t>(opts.max_seq_length) <= model.max_positions(), "SentenceEncoder: max_seq_length ",
+              opts.max_seq_length, " exceeds the ", model.max_positions(), " positions of ", folder.string());
+    max_len = static_cast<std::size_t>(opts.max_seq_length);
+  }
+  tokenizer.set_truncation(max_len);
+  std::size_t dim = model.dim();
+  if (opts.truncate_dim > 0) {
+    EMB_CHECK(static_cast<std::size_t>(opts.truncate_dim) <= dim, "SentenceEncoder: truncate_dim ", opts.truncate_dim,
+              " exceeds the model's ", dim, " dimensions");
+    dim = static_cast<std::size_t>(opts.truncate_dim);
+  }
+  auto impl = std::make_shared<Impl>(
+      Impl{std::move(opts), folder.string(), std::move(model), std::move(tokenizer), max_len, dim});
+  return SentenceEncoder(std::move(impl));
+}
+
+std::vector<std::int32_t> SentenceEncoder::token_ids(std::string_view text) const {
+  const auto& m = impl_->model;
+  auto enc = m.do_lower_case() ? impl_->tokenizer.encode(lowercase(text)) : impl_->tokenizer.encode(text);
+  return std::move(enc.ids);
+}
+
+Matrix SentenceEncoder::encode(const std::vector<std::string>& texts) const {
+  const auto& o = impl_->options;
+  std::vector<std::vector<std::int32_t>> ids(texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    try {
+      ids[i] = token_ids(texts[i]);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument("SentenceEncoder.encode: text " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  encoders::BatchOptions b;
+  b.batch_size = static_cast<std::size_t>(o.batch_size);
+  b.num_threads = o.num_threads;
+  b.show_progress_bar = o.show_progress_bar;
+  b.progress = o.progress;
+  Matrix full = encoders::embed_sequences(impl_->model, ids, b);
+  const std::size_t dim = impl_->dim;
+  if (dim == full.cols() && !o.normalize_embeddings) return full;
+  // sentence-transformers truncates first, then normalises.
+  Matrix out(full.rows(), dim);
+  for (std::size_t r = 0; r < full.rows(); ++r) {
+    const auto src = full.row(r);
+    auto dst = out.row(r);
+    std::copy_n(src.begin(), dim, dst.begin());
+    if (o.normalize_embeddings) {
+      double sq = 0.0;
+      for (float v : dst) sq += static_cast<double>(v) * v;
+      const float norm = std::max(static_cast<float>(std::sqrt(sq)), 1e-12f);
+      for (float& v : dst) v /= norm;
+    }
+  }
+  return out;
+}
+
+std::size_t SentenceEncoder::dim() const { return impl_->dim; }
+std::size_t SentenceEncoder::max_seq_length() const { return impl_->max_seq_length; }
+const SentenceEncoderOptions& SentenceEncoder::options() const { return impl_->options; }
+const std::string& SentenceEncoder::model_path() const { return impl_->path; }
+
+}  // namespace emb

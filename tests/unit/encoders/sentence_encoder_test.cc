@@ -1,0 +1,146 @@
+// SentenceEncoder end to end (tokenizer + transformer + modules) against
+// sentence-transformers: the five fixtures' 117 texts in batches of 16 and
+// one at a time, batch independence on texts, options, and the real
+// all-MiniLM-L6-v2 on texts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "embetter/error.h"
+#include "embetter/sentence_encoder.h"
+#include "sentence_golden.h"
+#include "support/test_support.h"
+
+namespace emb {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path fixture(const std::string& name) { return test::shared_dir() / "fixtures/sbert" / name; }
+
+std::vector<std::string> texts_of(const std::vector<test::GoldenText>& golden) {
+  std::vector<std::string> t;
+  for (const auto& g : golden) t.push_back(g.text);
+  return t;
+}
+
+SentenceEncoderOptions with_batch(int batch_size) {
+  SentenceEncoderOptions o;
+  o.batch_size = batch_size;
+  return o;
+}
+
+class EncoderParity : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(EncoderParity, TextsInBatchesOf16AndOneAtATime) {
+  const fs::path folder = fixture(GetParam());
+  EMB_REQUIRE_FIXTURE(folder / "golden.jsonl");
+  const auto golden = test::read_golden(folder / "golden.jsonl");
+  const auto texts = texts_of(golden);
+  const auto batched = SentenceEncoder::load(folder.string(), with_batch(16));
+  for (std::size_t i = 0; i < golden.size(); ++i)
+    EXPECT_EQ(batched.token_ids(golden[i].text), golden[i].input_ids) << GetParam() << " text " << i;
+  const Matrix m16 = batched.encode(texts);
+  const auto single = SentenceEncoder::load(folder.string(), with_batch(1));
+  const Matrix m1 = single.encode(texts);
+  for (const auto* m : {&m16, &m1}) {
+    const auto p = test::compare(*m, golden);
+    std::printf("[parity] %s texts, batch %d: max abs diff %.3g, min cosine %.9f\n", GetParam(),
+                m == &m16 ? 16 : 1, p.max_abs, p.min_cosine);
+    EXPECT_LE(p.max_abs, 1e-4f);
+    EXPECT_GE(p.min_cosine, 0.99999);
+  }
+  EXPECT_EQ(m16, m1);   // bitwise: batching never changes an embedding
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, EncoderParity,
+                         ::testing::Values("tiny-bert", "tiny-bert-cased-cls", "tiny-roberta", "tiny-mpnet",
+                                           "tiny-bert-max"),
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
+                           for (auto& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+TEST(SentenceEncoder, AloneIn16AndIn64MixedLengthsAreBitwiseEqual) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "golden.jsonl");
+  const auto texts = texts_of(test::read_golden(fixture("tiny-bert") / "golden.jsonl"));
+  const std::vector<std::string> mixed(texts.begin() + 10, texts.begin() + 74);
+  SentenceEncoderOptions o64 = with_batch(64);
+  o64.num_threads = 2;
+  const Matrix in64 = SentenceEncoder::load(fixture("tiny-bert").string(), o64).encode(mixed);
+  const auto enc16 = SentenceEncoder::load(fixture("tiny-bert").string(), with_batch(16));
+  for (std::size_t start = 0; start < mixed.size(); start += 16) {
+    const std::vector<std::string> chunk(mixed.begin() + start, mixed.begin() + start + 16);
+    const Matrix in16 = enc16.encode(chunk);
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+      const Matrix alone = enc16.encode({chunk[i]});
+      for (std::size_t j = 0; j < alone.cols(); ++j) {
+        ASSERT_EQ(alone(0, j), in16(i, j));
+        ASSERT_EQ(alone(0, j), in64(start + i, j));
+      }
+    }
+  }
+}
+
+TEST(SentenceEncoder, TruncateDimThenNormalize) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-mpnet") / "golden.jsonl");
+  const auto golden = test::read_golden(fixture("tiny-mpnet") / "golden.jsonl");
+  SentenceEncoderOptions o;
+  o.truncate_dim = 32;
+  o.normalize_embeddings = true;
+  const auto enc = SentenceEncoder::load(fixture("tiny-mpnet").string(), o);
+  EXPECT_EQ(enc.dim(), 32u);
+  const Matrix m = enc.encode({golden[0].text, golden[1].text});
+  ASSERT_EQ(m.cols(), 32u);
+  for (std::size_t r = 0; r < 2; ++r) {
+    double norm = 0, ref = 0;
+    for (std::size_t j = 0; j < 32; ++j) {
+      norm += m(r, j) * m(r, j);
+      ref += golden[r].embedding[j] * golden[r].embedding[j];
+    }
+    EXPECT_NEAR(norm, 1.0, 1e-5);
+    for (std::size_t j = 0; j < 32; ++j)
+      EXPECT_NEAR(m(r, j), golden[r].embedding[j] / std::sqrt(ref), 1e-4);
+  }
+  o.truncate_dim = 129;
+  EXPECT_THROW(SentenceEncoder::load(fixture("tiny-mpnet").string(), o), InvalidArgument);
+}
+
+TEST(SentenceEncoder, MaxSeqLengthOption) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-roberta") / "golden.jsonl");
+  SentenceEncoderOptions o;
+  o.max_seq_length = 8;
+  const auto enc = SentenceEncoder::load(fixture("tiny-roberta").string(), o);
+  EXPECT_EQ(enc.max_seq_length(), 8u);
+  EXPECT_EQ(enc.token_ids(std::string(500, 'a') + " b c d e f g h i j").size(), 8u);
+  EXPECT_EQ(SentenceEncoder::load(fixture("tiny-roberta").string()).max_seq_length(), 128u);
+  o.max_seq_length = 513;   // 514 positions less RoBERTa's offset of 2
+  EXPECT_THROW(SentenceEncoder::load(fixture("tiny-roberta").string(), o), InvalidArgument);
+  EXPECT_EQ(SentenceEncoder::load(fixture("tiny-roberta").string()).encode({}).rows(), 0u);
+}
+
+TEST(SentenceEncoder, RealMiniLmOnTexts) {
+  const fs::path dir = test::oracle_dir() / "sentence_minilm";
+  EMB_REQUIRE_FIXTURE(dir / "minilm.jsonl");
+  std::ifstream f(dir / "model_folder.txt");
+  std::string folder;
+  std::getline(f, folder);
+  const auto all = test::read_golden(dir / "minilm.jsonl");
+  // Every fourth text keeps the run short; the id-level test covers them all.
+  std::vector<test::GoldenText> golden;
+  for (std::size_t i = 0; i < all.size(); i += 4) golden.push_back(all[i]);
+  const auto enc = SentenceEncoder::load(folder);
+  EXPECT_EQ(enc.dim(), 384u);
+  for (const auto& g : golden) ASSERT_EQ(enc.token_ids(g.text), g.input_ids) << g.text;
+  const auto p = test::compare(enc.encode(texts_of(golden)), golden);
+  std::printf("[parity] all-MiniLM-L6-v2 texts: %zu texts, max abs diff %.3g, min cosine %.9f\n", golden.size(),
+              p.max_abs, p.min_cosine);
+  EXPECT_LE(p.max_abs, 1e-4f);
+  EXPECT_GE(p.min_cosine, 0.99999);
+}
+
+}  // namespace
+}  // namespace emb
