@@ -6,6 +6,7 @@
 #include "embetter/pca.h"
 #include "embetter/plot.h"
 #include "inputs.h"
+#include "report.h"
 
 namespace emb::cli {
 namespace {
@@ -29,9 +30,8 @@ void run_pca(const PcaOptions& o, const GlobalOptions& global) {
   const std::vector<float> ratio = pca.explained_variance_ratio();
   ScatterOptions chart;
   chart.title = o.title.empty() ? "PCA of " + std::filesystem::path(o.in).filename().string() : o.title;
-  auto percent = [](float r) { return std::to_string(static_cast<int>(r * 100.0f + 0.5f)) + "%"; };
-  chart.x_label = "PC 1 (" + percent(ratio[0]) + " of the variance)";
-  chart.y_label = "PC 2 (" + percent(ratio[1]) + ")";
+  chart.x_label = "PC 1 (" + variance_percent(ratio[0]) + " of the variance)";
+  chart.y_label = "PC 2 (" + variance_percent(ratio[1]) + ")";
   chart.width = o.width;
   chart.height = o.height;
   write_scatter(o.out, points, y, chart);

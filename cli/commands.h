@@ -11,6 +11,8 @@ namespace emb::cli {
 
 using Command = std::function<void()>;
 
+Command add_finetune_command(CLI::App& app, const GlobalOptions& global);
 Command add_pca_command(CLI::App& app, const GlobalOptions& global);
+Command add_demo_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace emb::cli

@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", global.quiet, "No progress bars or status messages; errors only");
   app.add_option("--threads", global.threads, "Threads to use (0 = all cores); results are reproducible per count")
       ->capture_default_str()->check(CLI::Range(0, 4096));
-  const std::map<std::string, Command> commands = {{"pca", add_pca_command(app, global)}};
+  const std::map<std::string, Command> commands = {{"finetune", add_finetune_command(app, global)},
+                                                  {"pca", add_pca_command(app, global)},
+                                                  {"demo", add_demo_command(app, global)}};
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,236 @@
+// embetter demo: the seed's experiment end to end. Encode labelled texts,
+// train FeedForwardTuners with hidden_dim 200 and 10 on a small training set,
+// and compare raw and tuned embeddings of a larger test set: logistic
+// regression accuracy, PCA charts and the silhouette of the PCA points.
+// Everything is computed before the first file is written.
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <numeric>
+
+#include "commands.h"
+#include "data_path.h"
+#include "embetter/error.h"
+#include "embetter/feed_forward_tuner.h"
+#include "embetter/jsonl.h"
+#include "embetter/logistic_regression.h"
+#include "embetter/metrics.h"
+#include "embetter/pca.h"
+#include "embetter/plot.h"
+#include "embetter/random.h"
+#include "encoders.h"
+#include "inputs.h"
+#include "io/atomic_file.h"
+#include "report.h"
+
+namespace emb::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct DemoOptions {
+  std::string data = std::string("../shared/") + kDemoDataName;
+  std::string text_field = "text", label_field = "label";
+  std::string encoder = "lite";
+  std::string out = "embetter-demo";
+  std::uint64_t seed = 42;
+  std::size_t train_size = 200, test_size = 2000;
+  int epochs = 500;
+  bool data_given = false;
+};
+
+struct Split {
+  std::vector<std::string> texts, labels;
+};
+
+/// A chart waiting to be written once everything has been computed.
+struct PendingChart {
+  fs::path path;
+  Matrix points;
+  ScatterOptions options;
+};
+
+class Demo {
+ public:
+  Demo(const DemoOptions& o, const GlobalOptions& global) : o_(o), console_(global) {}
+
+  void run() {
+    const fs::path out(o_.out);
+    std::error_code ec;
+    EMB_CHECK(!fs::exists(out, ec) || fs::is_directory(out, ec), "--out ", o_.out, ": exists and is not a folder");
+    const fs::path data = find_demo_data(o_.data, o_.data_given);
+    load(data);
+    encode();
+    evaluate("raw (" + o_.encoder + ")", "pca-original.png", "Original embeddings", encoded_.train, encoded_.test);
+    for (int hidden : {200, 10}) tune_and_evaluate(hidden);
+    write(out);
+  }
+
+ private:
+  template <class Fn>
+  auto timed(const std::string& step, Fn&& fn) {
+    const auto start = Clock::now();
+    if constexpr (std::is_void_v<decltype(fn())>) {
+      fn();
+      report_.timings.push_back({step, seconds_since(start)});
+    } else {
+      auto result = fn();
+      report_.timings.push_back({step, seconds_since(start)});
+      return result;
+    }
+  }
+
+  void load(const fs::path& data) {
+    JsonlColumns columns = timed("read " + data.filename().string(), [&] {
+      try {
+        return read_jsonl(data, o_.text_field, o_.label_field);
+      } catch (const Error& e) {
+        throw InvalidArgument(std::string("--data: ") + e.what());
+      }
+    });
+    const std::size_t needed = o_.train_size + o_.test_size;
+    EMB_CHECK(columns.texts.size() >= needed, "--data ", data.string(), " has ", columns.texts.size(),
+              " examples; --train-size ", o_.train_size, " + --test-size ", o_.test_size, " needs ", needed);
+    // Seeded shuffle of the row order, then the first rows train and the next ones test.
+    std::vector<std::size_t> order(columns.texts.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    Rng rng(o_.seed);
+    rng.shuffle(std::span<std::size_t>(order));
+    for (std::size_t i = 0; i < needed; ++i) {
+      Split& part = i < o_.train_size ? train_ : test_;
+      part.texts.push_back(std::move(columns.texts[order[i]]));
+      part.labels.push_back(std::move(columns.labels[order[i]]));
+    }
+    check_two_classes(train_.labels, "--data " + data.string() + ": the " + std::to_string(o_.train_size) +
+                                         " training examples (--train-size)");
+    check_two_classes(test_.labels, "--data " + data.string() + ": the " + std::to_string(o_.test_size) +
+                                        " test examples (--test-size)");
+
+    std::map<std::string, std::size_t> counts;
+    for (const std::string& label : test_.labels) ++counts[label];
+    for (const auto& [label, count] : counts) {
+      report_.class_counts += (report_.class_counts.empty() ? "" : ", ") + label + " " + std::to_string(count);
+    }
+    report_.data_file = data.string();
+    report_.data_rows = columns.texts.size();
+    report_.text_field = o_.text_field;
+    report_.label_field = o_.label_field;
+    report_.seed = o_.seed;
+    report_.train_size = o_.train_size;
+    report_.test_size = o_.test_size;
+  }
+
+  void encode() {
+    encoded_ = timed("encode " + std::to_string(train_.texts.size() + test_.texts.size()) + " texts (" + o_.encoder + ")",
+                     [&] { return encode_texts(o_.encoder, {train_.texts, test_.texts}, {console_, o_.seed}); });
+    report_.encoder = encoded_.description;
+  }
+
+  void tune_and_evaluate(int hidden_dim) {
+    const std::string name = "finetuned, hidden_dim=" + std::to_string(hidden_dim);
+    console_.step("training FeedForwardTuner(hidden_dim=" + std::to_string(hidden_dim) + ", n_epochs=" +
+                  std::to_string(o_.epochs) + ") on " + std::to_string(train_.texts.size()) + " examples");
+    ProgressBar bar(console_, "hidden_dim=" + std::to_string(hidden_dim));
+    FeedForwardTunerParams params;
+    params.hidden_dim = hidden_dim;
+    params.n_epochs = o_.epochs;
+    params.learning_rate = 0.01f;
+    params.batch_size = 32;
+    params.random_state = o_.seed;
+    params.progress = bar.callback();
+    FeedForwardTuner tuner(params);
+    timed("train tuner, hidden_dim=" + std::to_string(hidden_dim), [&] { tuner.fit(encoded_.train, train_.labels); });
+    bar.finish();
+    Matrix train = tuner.transform(encoded_.train);
+    Matrix test = tuner.transform(encoded_.test);
+    evaluate(name, "pca-finetuned-hidden" + std::to_string(hidden_dim) + ".png",
+             "Finetuned embeddings (hidden_dim=" + std::to_string(hidden_dim) + ")", train, test);
+  }
+
+  void evaluate(const std::string& name, const std::string& chart_file, const std::string& title, const Matrix& train,
+                const Matrix& test) {
+    EmbeddingOutcome outcome;
+    outcome.name = name;
+    outcome.chart_file = chart_file;
+    outcome.dims = test.cols();
+    outcome.accuracy = timed("logistic regression, " + name, [&] {
+      LogisticRegression clf;
+      clf.fit(train, train_.labels);
+      return clf.score(test, test_.labels);
+    });
+    Pca pca(2);
+    PendingChart chart;
+    chart.points = timed("PCA + silhouette, " + name, [&] {
+      Matrix points = pca.fit_transform(test);
+      outcome.silhouette = silhouette_score(points, test_.labels);
+      return points;
+    });
+    const std::vector<float> ratio = pca.explained_variance_ratio();
+    chart.options.title = title + ", " + std::to_string(test.rows()) + " test texts";
+    chart.options.x_label = "PC 1 (" + variance_percent(ratio[0]) + " of the variance)";
+    chart.options.y_label = "PC 2 (" + variance_percent(ratio[1]) + ")";
+    chart.path = chart_file;
+    charts_.push_back(std::move(chart));
+    report_.outcomes.push_back(outcome);
+    console_.step(name + ": " + summary_line(outcome));
+  }
+
+  void write(const fs::path& out) {
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    EMB_CHECK_AS(Error, !ec && fs::is_directory(out), "--out ", out.string(), ": cannot create the folder: ",
+                 ec.message());
+    timed("write charts", [&] {
+      for (const PendingChart& chart : charts_) write_scatter(out / chart.path, chart.points, test_.labels, chart.options);
+    });
+    report_.tuners = "FeedForwardTuner(n_epochs=" + std::to_string(o_.epochs) +
+                     ", learning_rate=0.01, batch_size=32, random_state=" + std::to_string(o_.seed) +
+                     ") with hidden_dim=200 and hidden_dim=10, trained on the " + std::to_string(o_.train_size) +
+                     " training embeddings; the charts and scores use the hidden layer's activations";
+    io::write_file_atomic(out / "report.md", render_markdown(report_));
+    io::write_file_atomic(out / "report.html", render_html(report_));
+    if (console_.quiet()) return;
+    std::cout << results_table(report_) << "\n";
+    for (const std::string& v : verdicts(report_)) std::cout << v << "\n";
+    std::cout << "\nwrote " << (out / "report.html").string() << ", " << (out / "report.md").string() << " and "
+              << charts_.size() << " charts in " << out.string() << "\n";
+  }
+
+  const DemoOptions& o_;
+  Console console_;
+  Split train_, test_;
+  EncodedSplit encoded_;
+  DemoReport report_;
+  std::vector<PendingChart> charts_;
+};
+
+}  // namespace
+
+Command add_demo_command(CLI::App& app, const GlobalOptions& global) {
+  auto o = std::make_shared<DemoOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "Run the finetuning experiment: encode texts, train tuners (hidden_dim 200 and 10) on a few labelled "
+              "examples, write PCA charts and a report (Markdown + HTML)");
+  CLI::Option* data = cmd->add_option(
+      "--data", o->data,
+      "JSONL file of labelled texts (default: ../shared/data/imdb-5000.jsonl, found via EMBETTER_SHARED, the "
+      "current folder or the executable's repository)");
+  cmd->add_option("--text-field", o->text_field, "Field holding the text")->capture_default_str();
+  cmd->add_option("--label-field", o->label_field, "Field holding the label (dotted paths allowed)")->capture_default_str();
+  cmd->add_option("--encoder", o->encoder, encoder_help())->capture_default_str();
+  cmd->add_option("--out", o->out, "Output folder for the charts and report")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the shuffle, the encoder and the tuners")->capture_default_str();
+  cmd->add_option("--train-size", o->train_size, "Labelled examples the tuners and the classifier learn from")
+      ->capture_default_str()->check(CLI::Range(std::size_t{2}, std::size_t{10'000'000}));
+  cmd->add_option("--test-size", o->test_size, "Examples the charts and scores are computed on")
+      ->capture_default_str()->check(CLI::Range(std::size_t{3}, std::size_t{10'000'000}));
+  cmd->add_option("--epochs", o->epochs, "Training epochs of each tuner")->capture_default_str()->check(CLI::Range(1, 1 << 24));
+  return [o, data, &global] {
+    o->data_given = data->count() > 0;
+    Demo(*o, global).run();
+  };
+}
+
+}  // namespace emb::cli

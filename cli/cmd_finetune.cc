@@ -1,0 +1,86 @@
+// embetter finetune: trains a FeedForwardTuner on embeddings and labels,
+// and applies it to other embeddings. Every input is read and
+// checked, and the tuner trained, before anything is written.
+#include <memory>
+
+#include "commands.h"
+#include "embetter/error.h"
+#include "embetter/feed_forward_tuner.h"
+#include "embetter/npy.h"
+#include "inputs.h"
+
+namespace emb::cli {
+namespace {
+
+struct FinetuneOptions {
+  std::string train, labels, label_field, apply, out;
+  int hidden_dim = 50;
+  int epochs = 500;
+  float learning_rate = 0.01f;
+  int batch_size = 32;
+  std::int64_t seed = -1;
+};
+
+void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
+  const Console console(global);
+  EMB_CHECK(o.apply.empty() == o.out.empty(), o.apply.empty() ? "--out needs --apply (the embeddings to transform)"
+                                                              : "--apply needs --out (where to write the result)");
+  EMB_CHECK(!o.out.empty(), "nothing to write: give --apply Z.npy --out Z_tuned.npy");
+  check_output_path(o.out, "--out", {".npy"});
+
+  const Matrix X = load_embeddings(o.train, "--train");
+  const std::vector<std::string> y = load_labels(o.labels, o.label_field, "--labels");
+  check_rows_match(X, describe("--train", o.train), y, describe("--labels", o.labels));
+  check_two_classes(y, describe("--labels", o.labels));
+  Matrix Z;
+  if (!o.apply.empty()) {
+    Z = load_embeddings(o.apply, "--apply");
+    EMB_CHECK(Z.cols() == X.cols(), describe("--apply", o.apply), " has ", Z.cols(), " columns but ",
+              describe("--train", o.train), " has ", X.cols(), "; expected the same embedding size");
+  }
+
+  FeedForwardTunerParams params;
+  params.hidden_dim = o.hidden_dim;
+  params.n_epochs = o.epochs;
+  params.learning_rate = o.learning_rate;
+  params.batch_size = o.batch_size;
+  if (o.seed >= 0) params.random_state = static_cast<std::uint64_t>(o.seed);
+  console.step("training FeedForwardTuner(hidden_dim=" + std::to_string(o.hidden_dim) + ", n_epochs=" +
+               std::to_string(o.epochs) + ") on " + std::to_string(X.rows()) + " x " + std::to_string(X.cols()));
+  // The bar outlives the tuner, which keeps the callback in its params.
+  ProgressBar bar(console, "training");
+  params.progress = bar.callback();
+  FeedForwardTuner tuner(params);
+  tuner.fit(X, y);
+  bar.finish();
+  Matrix tuned;
+  if (!o.apply.empty()) tuned = tuner.transform(Z);
+
+  if (!o.out.empty()) {
+    write_npy(o.out, tuned);
+    console.step("wrote " + o.out + " (" + std::to_string(tuned.rows()) + " x " + std::to_string(tuned.cols()) + ")");
+  }
+}
+
+}  // namespace
+
+Command add_finetune_command(CLI::App& app, const GlobalOptions& global) {
+  auto o = std::make_shared<FinetuneOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "finetune", "Train a FeedForwardTuner on embeddings and labels and apply it to other embeddings");
+  cmd->add_option("--train", o->train, "Training embeddings, .npy (float32/float64, n x d)")->required();
+  cmd->add_option("--labels", o->labels, "Training labels: .txt (one per line) or .jsonl (with --label-field)")->required();
+  cmd->add_option("--label-field", o->label_field, "Field of the .jsonl labels file holding the label (dotted paths allowed)");
+  cmd->add_option("--apply", o->apply, "Embeddings to transform with the trained tuner, .npy (m x d)");
+  cmd->add_option("--out", o->out, "Where to write the transformed embeddings, .npy (m x hidden-dim, float32)");
+  cmd->add_option("--hidden-dim", o->hidden_dim, "Size of the hidden layer (the new embedding)")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--epochs", o->epochs, "Passes over the training data")->capture_default_str()->check(CLI::Range(1, 1 << 24));
+  cmd->add_option("--learning-rate", o->learning_rate, "Adam's learning rate")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-size", o->batch_size, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 1 << 24));
+  cmd->add_option("--seed", o->seed, "Random seed (weights and shuffling); omit for a fresh one")->check(CLI::NonNegativeNumber);
+  return [o, &global] { run_finetune(*o, global); };
+}
+
+}  // namespace emb::cli

@@ -1,0 +1,54 @@
+#pragma once
+// The text encoders `embetter demo --encoder` can use, as a registry of
+// named entries. A spec is NAME or NAME:ARGUMENT ("lite", "lite:100",
+// "sentence:all-MiniLM-L6-v2"). Adding an encoder is one function with the
+// EncodeFn signature plus one line in the table in encoders.cc.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "console.h"
+#include "embetter/matrix.h"
+#include "embetter/random.h"
+
+namespace emb::cli {
+
+/// The demo's texts, split before encoding so that an encoder which learns
+/// from text can see what it is allowed to see.
+struct TextSplit {
+  const std::vector<std::string>& train;
+  const std::vector<std::string>& test;
+};
+
+struct EncodedSplit {
+  Matrix train, test;
+  /// One sentence for the report: what encoded the texts and how it was fitted.
+  std::string description;
+};
+
+struct EncoderContext {
+  const Console& console;
+  RandomState seed;
+};
+
+/// Encodes both parts; `argument` is what followed "NAME:" (may be empty).
+using EncodeFn = std::function<EncodedSplit(const std::string& argument, const TextSplit& texts,
+                                            const EncoderContext& context)>;
+
+struct EncoderEntry {
+  std::string name;
+  std::string usage;  // for --help, e.g. "lite[:DIM]"
+  std::string help;
+  EncodeFn encode;
+};
+
+/// Every registered encoder, in the order --help lists them.
+const std::vector<EncoderEntry>& encoder_registry();
+
+/// Looks up the spec's name; InvalidArgument naming --encoder and the known names if unknown.
+EncodedSplit encode_texts(const std::string& spec, const TextSplit& texts, const EncoderContext& context);
+
+/// The --encoder help text listing the registry.
+std::string encoder_help();
+
+}  // namespace emb::cli
