@@ -6,7 +6,6 @@
 #include <exception>
 #include <mutex>
 #include <numeric>
-#include <optional>
 #include <thread>
 
 #include "embetter/error.h"
@@ -21,9 +20,10 @@ int openblas_get_num_threads(void);
 namespace emb::encoders {
 namespace {
 
-// While several of our threads run sequences side by side, OpenBLAS runs each
-// product on the calling thread: small per-sequence products gain nothing
-// from its pool, and nested pools oversubscribe the cores.
+// OpenBLAS runs each product on the calling thread: per-sequence products are
+// small, and its pool's spinning workers cost more than they give (and would
+// oversubscribe the cores next to our own threads). Parallelism comes from
+// running sequences side by side.
 class SingleThreadedBlas {
  public:
   SingleThreadedBlas() : previous_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
@@ -63,8 +63,7 @@ Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<s
   const int wanted = options.num_threads > 0 ? options.num_threads : num_threads();
   const std::size_t threads = std::max<std::size_t>(1, std::min<std::size_t>(wanted, options.batch_size));
   std::vector<SentenceModel::Workspace> workspaces(threads);
-  std::optional<SingleThreadedBlas> blas;
-  if (threads > 1) blas.emplace();
+  const SingleThreadedBlas blas;
 
   const std::size_t batches = (n + options.batch_size - 1) / options.batch_size;
   for (std::size_t b = 0; b < batches; ++b) {
