@@ -15,6 +15,7 @@
 /// give bitwise the same weights. Matrices are float32 row-major (embetter/matrix.h).
 /// Not thread-safe while fitting; const methods may run concurrently.
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -67,7 +68,19 @@ class FeedForwardTuner {
   /// linear.weight, linear.bias (for inspection and tests).
   const std::vector<float>& flat_weights() const noexcept { return weights_; }
 
+  /// One safetensors file: the four tensors under PyTorch's names (hidden.weight,
+  /// hidden.bias, linear.weight, linear.bias), Adam's state, and the params and
+  /// classes as JSON in the metadata. Written atomically.
+  void save(const std::filesystem::path& path) const;
+  /// Throws ModelLoadError naming the file when it is not a FeedForwardTuner file.
+  static FeedForwardTuner load(const std::filesystem::path& path);
+  std::string to_bytes() const;
+  static FeedForwardTuner from_bytes(std::string bytes);
+
  private:
+  struct Persistence;  // defined where the file format is (src/train), so it stays out of this header
+  friend struct Persistence;
+
   void initialise(std::size_t n_features, LabelEncoder classes);
   void check_fitted(const char* method) const;
   void check_features(const Matrix& X, const char* method) const;
