@@ -23,6 +23,47 @@
 
 namespace emb {
 
+/// Options of TextEncoder::load; unset values come from the model's config.json,
+/// as in model2vec's StaticModel.from_pretrained.
+struct TextEncoderOptions {
+  std::optional<bool> normalize;  ///< L2-normalise each row; default: config "normalize", else false
+  /// Token budget per text; default: config "max_length", else 512. 0 = no limit.
+  std::optional<std::size_t> max_length;
+  std::string revision = "main";  ///< hub revision when loading by id
+  bool show_progress = false;     ///< download progress bar
+};
+
+/// A model2vec static model. encode() follows StaticModel.encode: tokenize
+/// without special tokens, truncate to max_length tokens (after cutting the text
+/// to max_length × the median token length in characters), drop the unknown
+/// token, average the token vectors (a text with no tokens gets zeros) and
+/// L2-normalise when asked. Vocabulary-quantized models (`mapping`, `weights`
+/// tensors) are supported.
+class TextEncoder {
+ public:
+  /// A model folder or a hub id (resolved with resolve_model, so the HF cache is shared).
+  /// Throws ModelLoadError naming the file when the folder is not a model2vec model.
+  static TextEncoder load(const std::string& name_or_path, const TextEncoderOptions& opts = {});
+
+  TextEncoder(TextEncoder&&) noexcept;
+  TextEncoder& operator=(TextEncoder&&) noexcept;
+  ~TextEncoder();
+
+  /// n × dim(); InvalidArgument for text that is not valid UTF-8.
+  Matrix encode(const std::vector<std::string>& texts) const;
+  /// The token ids that encode() averages for `text` (after truncation and unk removal).
+  std::vector<std::int32_t> token_ids(std::string_view text) const;
+  std::size_t dim() const;
+  bool normalize() const;
+  std::size_t max_length() const;  ///< 0 = no limit
+  const std::filesystem::path& folder() const;
+
+ private:
+  struct Impl;
+  explicit TextEncoder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 /// How BytePairEncoder reduces a text's subword vectors to one.
 enum class BpeAggregation { Mean, Max, Both /* mean then max, 2 × dim columns */ };
 
