@@ -1,5 +1,5 @@
 // embetter finetune: trains a FeedForwardTuner on embeddings and labels,
-// and applies it to other embeddings. Every input is read and
+// applies it to other embeddings and saves it. Every input is read and
 // checked, and the tuner trained, before anything is written.
 #include <memory>
 
@@ -13,7 +13,7 @@ namespace emb::cli {
 namespace {
 
 struct FinetuneOptions {
-  std::string train, labels, label_field, apply, out;
+  std::string train, labels, label_field, apply, out, save;
   int hidden_dim = 50;
   int epochs = 500;
   float learning_rate = 0.01f;
@@ -25,8 +25,9 @@ void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
   const Console console(global);
   EMB_CHECK(o.apply.empty() == o.out.empty(), o.apply.empty() ? "--out needs --apply (the embeddings to transform)"
                                                               : "--apply needs --out (where to write the result)");
-  EMB_CHECK(!o.out.empty(), "nothing to write: give --apply Z.npy --out Z_tuned.npy");
-  check_output_path(o.out, "--out", {".npy"});
+  EMB_CHECK(!o.out.empty() || !o.save.empty(), "nothing to write: give --apply Z.npy --out Z_tuned.npy and/or --save tuner.safetensors");
+  if (!o.out.empty()) check_output_path(o.out, "--out", {".npy"});
+  if (!o.save.empty()) check_output_path(o.save, "--save", {".safetensors"});
 
   const Matrix X = load_embeddings(o.train, "--train");
   const std::vector<std::string> y = load_labels(o.labels, o.label_field, "--labels");
@@ -60,6 +61,10 @@ void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
     write_npy(o.out, tuned);
     console.step("wrote " + o.out + " (" + std::to_string(tuned.rows()) + " x " + std::to_string(tuned.cols()) + ")");
   }
+  if (!o.save.empty()) {
+    tuner.save(o.save);
+    console.step("saved the tuner to " + o.save);
+  }
 }
 
 }  // namespace
@@ -67,12 +72,13 @@ void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
 Command add_finetune_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<FinetuneOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "finetune", "Train a FeedForwardTuner on embeddings and labels and apply it to other embeddings");
+      "finetune", "Train a FeedForwardTuner on embeddings and labels, apply it to other embeddings, save it");
   cmd->add_option("--train", o->train, "Training embeddings, .npy (float32/float64, n x d)")->required();
   cmd->add_option("--labels", o->labels, "Training labels: .txt (one per line) or .jsonl (with --label-field)")->required();
   cmd->add_option("--label-field", o->label_field, "Field of the .jsonl labels file holding the label (dotted paths allowed)");
   cmd->add_option("--apply", o->apply, "Embeddings to transform with the trained tuner, .npy (m x d)");
   cmd->add_option("--out", o->out, "Where to write the transformed embeddings, .npy (m x hidden-dim, float32)");
+  cmd->add_option("--save", o->save, "Where to save the trained tuner, .safetensors");
   cmd->add_option("--hidden-dim", o->hidden_dim, "Size of the hidden layer (the new embedding)")
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--epochs", o->epochs, "Passes over the training data")->capture_default_str()->check(CLI::Range(1, 1 << 24));

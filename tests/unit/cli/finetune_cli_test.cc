@@ -15,18 +15,18 @@ namespace fs = std::filesystem;
 TEST(CliFinetune, Help) {
   const CliResult r = run_cli({"finetune", "--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* o : {"--train", "--labels", "--label-field", "--apply", "--out", "--hidden-dim", "--epochs",
+  for (const char* o : {"--train", "--labels", "--label-field", "--apply", "--out", "--save", "--hidden-dim", "--epochs",
                         "--learning-rate", "--batch-size", "--seed"}) {
     EXPECT_NE(r.out.find(o), std::string::npos) << o;
   }
   EXPECT_NE(run_cli({"--help"}).out.find("finetune"), std::string::npos);
 }
 
-TEST(CliFinetune, WritesTheTunedEmbeddings) {
+TEST(CliFinetune, WritesTheTunedEmbeddingsAndALoadableTuner) {
   const CliInputs in;
-  const fs::path out = in.dir / "z_tuned.npy";
+  const fs::path out = in.dir / "z_tuned.npy", save = in.dir / "tuner.safetensors";
   const CliResult r = run_cli({"finetune", "--train", in.x.string(), "--labels", in.labels.string(), "--apply",
-                               in.z.string(), "--out", out.string(), "--hidden-dim", "4",
+                               in.z.string(), "--out", out.string(), "--save", save.string(), "--hidden-dim", "4",
                                "--epochs", "30", "--seed", "3"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err.find('\r'), std::string::npos) << "no progress bar when stderr is not a terminal";
@@ -37,15 +37,9 @@ TEST(CliFinetune, WritesTheTunedEmbeddings) {
     EXPECT_GT(tuned.data()[i], 0.0f);  // sigmoid activations
     EXPECT_LT(tuned.data()[i], 1.0f);
   }
-  // The same tuner trained in process gives the same embeddings, bitwise.
-  FeedForwardTunerParams params;
-  params.hidden_dim = 4;
-  params.n_epochs = 30;
-  params.random_state = 3;
-  std::vector<std::string> y;
-  for (std::size_t i = 0; i < in.n; ++i) y.push_back(i % 2 ? "b" : "a");
-  FeedForwardTuner tuner(params);
-  tuner.fit(read_npy(in.x), y);
+  const FeedForwardTuner tuner = FeedForwardTuner::load(save);
+  EXPECT_EQ(tuner.classes(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(tuner.params().hidden_dim, 4);
   EXPECT_EQ(tuner.transform(read_npy(in.z)), tuned);
 
   // The same seed gives the same tuner, bitwise.
@@ -117,8 +111,10 @@ TEST(CliFinetune, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
                    {"--out", "z.txt", ".npy"}, in.dir / "z.txt");
   expect_bad_input(finetune(in.x, in.labels, {"--epochs", "0"}), {"--epochs"}, out);
   expect_bad_input(finetune(in.x, in.labels, {"--learning-rate", "-1"}), {"--learning-rate"}, out);
-  expect_bad_input(run_cli({"finetune", "--labels", in.labels.string(), "--apply", in.z.string(), "--out", out.string()}),
-                   {"--train"}, out);
+  expect_bad_input(run_cli({"finetune", "--labels", in.labels.string(), "--save", (in.dir / "t.safetensors").string()}),
+                   {"--train"}, in.dir / "t.safetensors");
+  expect_bad_input(finetune(in.x, in.labels, {"--save", (in.dir / "t.bin").string()}), {"--save", "t.bin", ".safetensors"},
+                   in.dir / "t.bin");
 }
 
 }  // namespace
