@@ -22,12 +22,14 @@ namespace {
 #endif
 
 EMB_ADAM_CLONES
-void adam_kernel(std::size_t n, float* __restrict p, const float* __restrict g, float* __restrict m,
+void adam_kernel(std::size_t n, float* __restrict p, float* __restrict g, float* __restrict m,
                  float* __restrict v, float w1, float b2, float w2, float inv_bc2_sqrt, float eps,
                  float neg_step_size) {
   for (std::size_t i = 0; i < n; ++i) {
-    const float mi = m[i] + w1 * (g[i] - m[i]);
-    const float vi = v[i] * b2 + w2 * (g[i] * g[i]);
+    const float gi = g[i];
+    g[i] = 0.0f;  // zero_grad folded into the same pass
+    const float mi = m[i] + w1 * (gi - m[i]);
+    const float vi = v[i] * b2 + w2 * (gi * gi);
     m[i] = mi;
     v[i] = vi;
     p[i] += neg_step_size * (mi / (std::sqrt(vi) * inv_bc2_sqrt + eps));
@@ -36,7 +38,7 @@ void adam_kernel(std::size_t n, float* __restrict p, const float* __restrict g, 
 
 }  // namespace
 
-void adam_step(const AdamHyper& hyper, std::int64_t step, std::span<float> params, std::span<const float> grads,
+void adam_step(const AdamHyper& hyper, std::int64_t step, std::span<float> params, std::span<float> grads,
                std::span<float> m, std::span<float> v) {
   EMB_ASSERT(step >= 1);
   EMB_ASSERT(params.size() == grads.size() && params.size() == m.size() && params.size() == v.size());

@@ -17,8 +17,9 @@ struct AdamHyper {
 };
 
 /// One Adam step over a flat parameter buffer. `step` is the step number after
-/// this update (1 for the first). All spans have the same length.
-void adam_step(const AdamHyper& hyper, std::int64_t step, std::span<float> params, std::span<const float> grads,
+/// this update (1 for the first). All spans have the same length. The gradient
+/// is consumed: it is left zeroed, ready to accumulate the next one.
+void adam_step(const AdamHyper& hyper, std::int64_t step, std::span<float> params, std::span<float> grads,
                std::span<float> m, std::span<float> v);
 
 }  // namespace emb::train

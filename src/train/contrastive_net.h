@@ -45,7 +45,7 @@ struct ContrastiveWorkspace {
 };
 
 /// X stacks the batch's first inputs (rows 0..B) over its second inputs (rows B..2B).
-/// Writes d(loss)/d(params) into `grads` and returns the loss.
+/// Adds d(loss)/d(params) to `grads` and returns the loss.
 template <class T, class In>
 T contrastive_loss_and_grads(const ContrastiveShape& shape, const T* params, const In& X, std::span<const T> y,
                              T* grads, ContrastiveWorkspace<T>& ws) {
@@ -70,11 +70,11 @@ T contrastive_loss_and_grads(const ContrastiveShape& shape, const T* params, con
     d_emb.row(B + i) = d_cos * (e1 / (n1 * n2) - cos * e2 / (n2 * n2));
   }
 
-  linear_param_grads(shape.embed2(), grads, d_emb, hidden);
+  add_linear_param_grads(shape.embed2(), grads, d_emb, hidden);
   d_hidden.noalias() = d_emb * shape.embed2().weight(params);
   // relu' = 1 where the pre-activation was positive, i.e. where the output is.
   d_hidden.array() *= (hidden.array() > T(0)).template cast<T>();
-  linear_param_grads(shape.embed1(), grads, d_hidden, X);
+  add_linear_param_grads(shape.embed1(), grads, d_hidden, X);
   return loss / static_cast<T>(B);
 }
 

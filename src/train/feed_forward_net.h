@@ -8,6 +8,9 @@
 #include <cstdint>
 #include <span>
 
+#include <type_traits>
+
+#include "train/activations.h"
 #include "train/linear.h"
 
 namespace emb::train {
@@ -25,7 +28,11 @@ struct FeedForwardShape {
 template <class T, class In, class Out>
 void feed_forward_hidden(const FeedForwardShape& shape, const T* params, const In& X, Out&& h) {
   linear_forward(shape.hidden(), params, X, h);
-  h = (T(1) + (-h.array()).exp()).inverse().matrix();
+  if constexpr (std::is_same_v<T, float>) {
+    sigmoid_inplace(h.data(), static_cast<std::size_t>(h.size()));  // h is whole rows of a row-major buffer
+  } else {
+    h = (T(1) + (-h.array()).exp()).inverse().matrix();
+  }
 }
 
 /// Row-wise softmax in place (max-shifted for stability).
@@ -47,7 +54,7 @@ struct FeedForwardWorkspace {
 };
 
 /// Forward and backward pass over the batch X (B rows) with class indices y.
-/// Writes d(mean cross-entropy)/d(params) into `grads` and returns the loss.
+/// Adds d(mean cross-entropy)/d(params) to `grads` and returns the loss.
 template <class T, class In>
 T feed_forward_loss_and_grads(const FeedForwardShape& shape, const T* params, const In& X,
                               std::span<const std::int32_t> y, T* grads, FeedForwardWorkspace<T>& ws) {
@@ -69,10 +76,10 @@ T feed_forward_loss_and_grads(const FeedForwardShape& shape, const T* params, co
   probs /= static_cast<T>(B);
   auto& d_logits = probs;
 
-  linear_param_grads(shape.head(), grads, d_logits, h);
+  add_linear_param_grads(shape.head(), grads, d_logits, h);
   d_h.noalias() = d_logits * shape.head().weight(params);
   d_h.array() *= h.array() * (T(1) - h.array());  // σ' = σ(1-σ)
-  linear_param_grads(shape.hidden(), grads, d_h, X);
+  add_linear_param_grads(shape.hidden(), grads, d_h, X);
   return loss / static_cast<T>(B);
 }
 

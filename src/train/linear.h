@@ -60,18 +60,20 @@ void init_linear(const LinearSlot& slot, T* flat, Rng& rng) {
   for (Eigen::Index i = slot.weight_offset(); i < slot.end(); ++i) flat[i] = static_cast<T>(rng.uniform(-bound, bound));
 }
 
-/// out = X · Wᵀ + b, rows of X are examples.
+/// out = X · Wᵀ + b, rows of X are examples. The bias is written first and the
+/// product added onto it, so the GEMM needs no zeroed output.
 template <class T, class In, class Out>
 void linear_forward(const LinearSlot& slot, const T* flat, const In& X, Out&& out) {
-  out.noalias() = X * slot.weight(flat).transpose();
-  out.rowwise() += slot.bias(flat);
+  out.rowwise() = slot.bias(flat);
+  out.noalias() += X * slot.weight(flat).transpose();
 }
 
-/// Accumulates nothing: writes dW = dOutᵀ · X and db = Σ_rows dOut into the gradient buffer.
+/// Adds dW = dOutᵀ · X and db = Σ_rows dOut to the gradient buffer (which the
+/// caller zeroes, as torch's zero_grad does; adam_step leaves it zeroed).
 template <class T, class DOut, class In>
-void linear_param_grads(const LinearSlot& slot, T* grad_flat, const DOut& d_out, const In& X) {
-  slot.weight(grad_flat).noalias() = d_out.transpose() * X;
-  slot.bias(grad_flat).noalias() = d_out.colwise().sum();
+void add_linear_param_grads(const LinearSlot& slot, T* grad_flat, const DOut& d_out, const In& X) {
+  slot.weight(grad_flat).noalias() += d_out.transpose() * X;
+  slot.bias(grad_flat) += d_out.colwise().sum();
 }
 
 }  // namespace emb::train

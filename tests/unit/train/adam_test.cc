@@ -23,8 +23,10 @@ TEST(Adam, ThreeStepsMatchHandComputationAndTorch) {
   std::vector<double> hp = {1.0, -2.0, 0.5, 3.0}, hm(4, 0.0), hv(4, 0.0);
   const AdamHyper hyper{.lr = 0.01f};
   for (int t = 1; t <= 3; ++t) {
-    const auto& g = grads[t - 1];
-    adam_step(hyper, t, p, g, m, v);
+    const auto g = grads[t - 1];
+    auto consumed = g;
+    adam_step(hyper, t, p, consumed, m, v);
+    EXPECT_EQ(consumed, std::vector<float>(4, 0.0f)) << "the gradient is left zeroed";
     for (int i = 0; i < 4; ++i) {
       // By hand: m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; p -= lr m̂ / (√v̂ + eps).
       hm[i] = 0.9 * hm[i] + 0.1 * g[i];

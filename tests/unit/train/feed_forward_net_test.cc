@@ -2,6 +2,7 @@
 // differences, in double (where differences of 1e-6 are meaningful), and the
 // float path against the double path.
 #include "train/feed_forward_net.h"
+#include "train/activations.h"
 
 #include <gtest/gtest.h>
 
@@ -77,6 +78,24 @@ TEST(FeedForwardNet, SoftmaxRowsSumToOneAndSurviveLargeLogits) {
     EXPECT_TRUE(z.row(r).allFinite());
   }
   EXPECT_GT(z(0, 1), z(0, 0));
+}
+
+}  // namespace
+}  // namespace emb::train
+
+namespace emb::train {
+namespace {
+
+TEST(Activations, SigmoidIsAccurateOverTheWholeRange) {
+  std::vector<float> x;
+  for (float v = -100.0f; v <= 100.0f; v += 0.01953125f) x.push_back(v);
+  auto y = x;
+  sigmoid_inplace(y.data(), y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double exact = 1.0 / (1.0 + std::exp(-static_cast<double>(x[i])));
+    // A few ulp relative, or a denormal-sized absolute error where the result underflows.
+    EXPECT_NEAR(y[i], exact, 4e-7 * exact + 1e-37) << "x = " << x[i];
+  }
 }
 
 }  // namespace
