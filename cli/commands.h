@@ -14,5 +14,6 @@ using Command = std::function<void()>;
 Command add_finetune_command(CLI::App& app, const GlobalOptions& global);
 Command add_pca_command(CLI::App& app, const GlobalOptions& global);
 Command add_demo_command(CLI::App& app, const GlobalOptions& global);
+Command add_encode_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace emb::cli

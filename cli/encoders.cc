@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <optional>
 
 #include "embetter/error.h"
+#include "embetter/hub.h"
 #include "embetter/lite_text_encoder.h"
+#include "embetter/sentence_encoder.h"
 
 namespace emb::cli {
 namespace {
@@ -40,12 +44,76 @@ EncodedSplit encode_lite(const std::string& argument, const TextSplit& texts, co
   return out;
 }
 
+/// A pretrained sentence-transformers model: nothing is fitted on the demo's
+/// texts, so train and test are encoded the same way, one after the other.
+EncodedSplit encode_sentence(const std::string& argument, const TextSplit& texts, const EncoderContext& context) {
+  EMB_CHECK(!argument.empty(), "--encoder sentence: expected a model folder or hub id, e.g. sentence:all-MiniLM-L6-v2");
+  const std::string spec = "--encoder sentence:" + argument;
+  ProgressBar bar(context.console, "encoding");
+  SentenceEncoderOptions options;
+  options.progress = bar.callback();
+  const SentenceEncoder encoder = [&] {
+    try {
+      return SentenceEncoder::load(argument, options);
+    } catch (const ModelLoadError& e) {
+      throw InvalidArgument(spec + ": " + e.what());
+    } catch (const NotSupportedError& e) {
+      throw InvalidArgument(spec + ": " + e.what());
+    }
+  }();
+  context.console.step("encoding " + std::to_string(texts.train.size() + texts.test.size()) + " texts with " +
+                       encoder.model_path());
+  EncodedSplit out{encoder.encode(texts.train), encoder.encode(texts.test), ""};
+  bar.finish();
+  out.description = "sentence:" + argument + ": the pretrained sentence-transformers model at " +
+                    encoder.model_path() + " (" + std::to_string(encoder.dim()) +
+                    " dimensions, texts cut at " + std::to_string(encoder.max_seq_length()) +
+                    " tokens), not fitted on these texts";
+  return out;
+}
+
+/// Sets an environment variable for one scope and restores the old value.
+/// The CLI is single-threaded while it resolves the default encoder.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 }  // namespace
+
+DefaultEncoder default_encoder() {
+  // Only a model already on this machine (HF cache or the packaged copy) is
+  // used by default: a demo run must never start a download nobody asked for.
+  try {
+    const ScopedEnv offline("HF_HUB_OFFLINE", "1");
+    resolve_model(kDefaultSentenceModel);
+    return {std::string("sentence:") + kDefaultSentenceModel, ""};
+  } catch (const Error&) {
+    return {"lite", std::string(kDefaultSentenceModel) + " not found; using the lite encoder"};
+  }
+}
 
 const std::vector<EncoderEntry>& encoder_registry() {
   static const std::vector<EncoderEntry> registry = {
       {"lite", "lite[:DIM]", "TF-IDF + TruncatedSVD learned from the texts themselves (no download); DIM defaults to 300",
        encode_lite},
+      {"sentence", "sentence:MODEL",
+       "a sentence-transformers model folder or hub id (e.g. sentence:all-MiniLM-L6-v2), from the Hugging Face cache or "
+       "downloaded",
+       encode_sentence},
   };
   return registry;
 }
@@ -63,7 +131,8 @@ EncodedSplit encode_texts(const std::string& spec, const TextSplit& texts, const
 }
 
 std::string encoder_help() {
-  std::string help = "Text encoder:";
+  std::string help = std::string("Text encoder (default: sentence:") + kDefaultSentenceModel +
+                     " when it is on this machine, else lite):";
   for (const EncoderEntry& entry : encoder_registry()) help += "\n  " + entry.usage + ": " + entry.help;
   return help;
 }

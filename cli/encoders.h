@@ -42,6 +42,18 @@ struct EncoderEntry {
   EncodeFn encode;
 };
 
+/// The demo's default model, used only when it is already on this machine.
+inline constexpr const char* kDefaultSentenceModel = "all-MiniLM-L6-v2";
+
+struct DefaultEncoder {
+  std::string spec;
+  /// Empty, or why the preferred encoder could not be used (for stderr and the report).
+  std::string note;
+};
+
+/// sentence:all-MiniLM-L6-v2 when it resolves without the network, else lite with a note.
+DefaultEncoder default_encoder();
+
 /// Every registered encoder, in the order --help lists them.
 const std::vector<EncoderEntry>& encoder_registry();
 

@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0, 4096));
   const std::map<std::string, Command> commands = {{"finetune", add_finetune_command(app, global)},
                                                   {"pca", add_pca_command(app, global)},
-                                                  {"demo", add_demo_command(app, global)}};
+                                                  {"demo", add_demo_command(app, global)},
+                                                  {"encode", add_encode_command(app, global)}};
 
   try {
     app.parse(argc, argv);

@@ -23,7 +23,7 @@ TEST(CliDemo, SmallSliceWritesThreeChartsAndAReportWithNumbers) {
   EMB_REQUIRE_FIXTURE(data);
   const fs::path out = temp_dir() / "demo";
   const CliResult r = run_cli({"demo", "--data", data.string(), "--train-size", "40", "--test-size", "100", "--epochs",
-                               "5", "--out", out.string(), "--seed", "7"});
+                               "5", "--out", out.string(), "--seed", "7", "--encoder", "lite"});
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* f : {"pca-original.png", "pca-finetuned-hidden200.png", "pca-finetuned-hidden10.png", "report.md",
                         "report.html"}) {
@@ -44,12 +44,28 @@ TEST(CliDemo, SmallSliceWritesThreeChartsAndAReportWithNumbers) {
   // The same seed gives the same numbers (the timings aside).
   const fs::path again = temp_dir() / "demo-again";
   ASSERT_EQ(run_cli({"--quiet", "demo", "--data", data.string(), "--train-size", "40", "--test-size", "100", "--epochs",
-                     "5", "--out", again.string(), "--seed", "7"})
+                     "5", "--out", again.string(), "--seed", "7", "--encoder", "lite"})
                 .code,
             0);
   const std::string md2 = slurp(again / "report.md");
   const auto results = [](const std::string& s) { return s.substr(0, s.find("## Time of each step")); };
   EXPECT_EQ(results(md2), results(md));
+}
+
+TEST(CliDemo, SentenceEncoderOnASmallSliceNamesTheModelInTheReport) {
+  const fs::path data = shared_dir() / "data" / "imdb-5000.jsonl";
+  const fs::path model = shared_dir() / "fixtures" / "sbert" / "tiny-bert";
+  EMB_REQUIRE_FIXTURE(data);
+  EMB_REQUIRE_FIXTURE(model / "model.safetensors");
+  const fs::path out = temp_dir() / "demo-sentence";
+  const std::string spec = "sentence:" + model.string();
+  const CliResult r = run_cli({"demo", "--data", data.string(), "--train-size", "20", "--test-size", "30", "--epochs",
+                               "3", "--out", out.string(), "--encoder", spec});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string md = slurp(out / "report.md");
+  EXPECT_NE(md.find("Encoder: " + spec + ": the pretrained sentence-transformers model"), std::string::npos) << md;
+  // tiny-bert embeddings have 128 dimensions.
+  EXPECT_NE(md.find("| raw (" + spec + ") | 128 |"), std::string::npos) << md;
 }
 
 TEST(CliDemo, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
@@ -69,6 +85,10 @@ TEST(CliDemo, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
   expect_bad_input(run_cli({"demo", "--data", in.labels_jsonl.string(), "--label-field", "meta.label", "--encoder",
                             "lite:zero", "--train-size", "10", "--test-size", "20", "--out", out.string()}),
                    {"--encoder lite:zero", "positive number"}, out);
+  expect_bad_input(run_cli({"demo", "--data", in.labels_jsonl.string(), "--label-field", "meta.label", "--encoder",
+                            "sentence:" + (in.dir / "no-model").string(), "--train-size", "10", "--test-size", "20",
+                            "--out", out.string()}),
+                   {"--encoder sentence:", "no-model"}, out);
 }
 
 }  // namespace
