@@ -10,7 +10,6 @@ namespace py = pybind11;
 namespace emb::py_bind {
 void register_finetune(py::module_& m);
 void register_text(py::module_& m);
-void register_linalg(py::module_& m);
 }  // namespace emb::py_bind
 
 PYBIND11_MODULE(_core, m) {
@@ -43,5 +42,4 @@ PYBIND11_MODULE(_core, m) {
 
   emb::py_bind::register_finetune(m);
   emb::py_bind::register_text(m);
-  emb::py_bind::register_linalg(m);
 }

@@ -1,0 +1,99 @@
+// Bindings of the text encoders: argument conversion and GIL release only.
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "convert.h"
+#include "embetter/lite_text_encoder.h"
+#include "embetter/sentence_encoder.h"
+#include "embetter/static_encoders.h"
+
+namespace emb::py_bind {
+namespace {
+
+using Texts = std::vector<std::string>;
+
+template <class Encoder>
+py::array_t<float> encode_nogil(const Encoder& e, const Texts& texts) {
+  Matrix out;
+  {
+    py::gil_scoped_release nogil;
+    out = e.encode(texts);
+  }
+  return to_numpy(std::move(out));
+}
+
+}  // namespace
+
+void register_text(py::module_& m) {
+  py::class_<LiteTextEncoder> lite(m, "LiteTextEncoder");
+  lite.def(py::init([](int dim, bool is_lite, std::optional<std::uint64_t> random_state, bool sublinear_tf,
+                       double min_df, double max_df, std::optional<std::size_t> max_features) {
+             LiteTextEncoderParams p;
+             p.dim = dim;
+             p.lite = is_lite;
+             if (random_state) p.random_state = *random_state;
+             p.tfidf.sublinear_tf = sublinear_tf;
+             p.tfidf.min_df = min_df;
+             p.tfidf.max_df = max_df;
+             p.tfidf.max_features = max_features;
+             return LiteTextEncoder(p);
+           }),
+           py::kw_only(), py::arg("dim"), py::arg("lite"), py::arg("random_state"), py::arg("sublinear_tf"),
+           py::arg("min_df"), py::arg("max_df"), py::arg("max_features"))
+      .def("fit",
+           [](LiteTextEncoder& e, const Texts& texts) {
+             py::gil_scoped_release nogil;
+             e.fit(texts);
+           })
+      .def("transform",
+           [](const LiteTextEncoder& e, const Texts& texts) {
+             Matrix out;
+             {
+               py::gil_scoped_release nogil;
+               out = e.transform(texts);
+             }
+             return to_numpy(std::move(out));
+           })
+      .def("to_bytes", [](const LiteTextEncoder& e) { return py::bytes(e.to_bytes()); })
+      .def_static("from_bytes", [](py::bytes b) { return LiteTextEncoder::from_bytes(std::string(b)); })
+      .def("save", [](const LiteTextEncoder& e, const std::string& path) { e.save(path); })
+      .def_static("load", [](const std::string& path) { return LiteTextEncoder::load(path); });
+
+  py::class_<SentenceEncoder>(m, "SentenceEncoder")
+      .def(py::init([](const std::string& name, int batch_size, bool normalize, int max_seq_length, int truncate_dim,
+                       int num_threads, bool show_progress_bar) {
+             SentenceEncoderOptions o;
+             o.batch_size = batch_size;
+             o.normalize_embeddings = normalize;
+             o.max_seq_length = max_seq_length;
+             o.truncate_dim = truncate_dim;
+             o.num_threads = num_threads;
+             o.show_progress_bar = show_progress_bar;
+             o.progress = interruptible();
+             py::gil_scoped_release nogil;
+             return SentenceEncoder::load(name, o);
+           }),
+           py::arg("name"), py::kw_only(), py::arg("batch_size") = 32, py::arg("normalize_embeddings") = false,
+           py::arg("max_seq_length") = 0, py::arg("truncate_dim") = 0, py::arg("num_threads") = 0,
+           py::arg("show_progress_bar") = false)
+      .def("encode", &encode_nogil<SentenceEncoder>)
+      .def_property_readonly("dim", &SentenceEncoder::dim)
+      .def_property_readonly("max_seq_length", &SentenceEncoder::max_seq_length);
+
+  py::class_<TextEncoder>(m, "TextEncoder")
+      .def(py::init([](const std::string& name) {
+        py::gil_scoped_release nogil;
+        return TextEncoder::load(name);
+      }))
+      .def("encode", &encode_nogil<TextEncoder>);
+
+  py::class_<BytePairEncoder>(m, "BytePairEncoder")
+      .def(py::init([](const std::string& model_file, const std::string& vectors_file) {
+        py::gil_scoped_release nogil;
+        return BytePairEncoder(model_file, vectors_file);
+      }))
+      .def("encode", &encode_nogil<BytePairEncoder>);
+}
+
+}  // namespace emb::py_bind
