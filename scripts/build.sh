@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Configures and builds the C++ library, CLI, tests and benchmarks into build/.
+# Configures and builds the C++ library, the CLI, the tests, the benchmarks
+# and the Python extension (in-tree, next to python/embetter) into build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+PY=.venv/bin/python
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DEMB_BUILD_PYTHON=ON -DPython_EXECUTABLE="$PWD/$PY" -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)"
