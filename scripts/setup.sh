@@ -31,8 +31,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 VPIP=(.venv/bin/python -m pip install -q --disable-pip-version-check)
-stamp=.venv/.embetter-setup-v2
-if [ ! -f "$stamp" ]; then
+# Re-run the installs whenever the requirements (or this script) change.
+stamp=.venv/.embetter-setup
+want=$(cat requirements-dev.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "${VPIP[@]}" --upgrade pip
   # torch first and pinned: this is the CPU build kept on this machine; an
   # unpinned torch (pulled in by sentence-transformers) would be a CUDA build.
@@ -45,6 +47,6 @@ if [ ! -f "$stamp" ]; then
   # the same import name as our package, so it lives apart in its own folder;
   # tests and benchmarks import it in a subprocess with PYTHONPATH pointing there.
   "${VPIP[@]}" --no-deps --target .venv/reference-embetter embetter==0.9.1
-  touch "$stamp"
+  echo "$want" >"$stamp"
 fi
 echo "setup: done" >&2
