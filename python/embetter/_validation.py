@@ -21,6 +21,11 @@ def as_text_list(X, name: str = "X") -> list[str]:
     for i, t in enumerate(texts):
         if not isinstance(t, str):
             raise TypeError(f"{name}: expected strings, found {type(t).__name__} at position {i}")
+        if not t.isascii():
+            try:
+                t.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise ValueError(f"{name}: text at position {i} is not valid Unicode (UTF-8): {e.reason}") from None
     return texts
 
 

@@ -58,5 +58,5 @@ def test_lite_encoder_learn_save_load_pickle(tmp_path, shared):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(enc)).transform(texts[:10]), X)
     with pytest.raises(ValueError, match="at least one text"):
         LiteTextEncoder(dim=4).fit([])
-    with pytest.raises(ValueError, match="UTF-8|surrogate"):
+    with pytest.raises(ValueError, match="position 0 is not valid Unicode"):
         enc.transform(["bad \udcff text"])

@@ -34,6 +34,8 @@ class ContrastiveTuner(CoreBacked, TransformerMixin, BaseEstimator):
     def fit(self, X, y):
         for attr in ("_model", "classes_"):
             self.__dict__.pop(attr, None)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         y = check_classification_targets_1d(y)
         return self.partial_fit(X, y, classes=np.unique(y))
 
@@ -45,9 +47,9 @@ class ContrastiveTuner(CoreBacked, TransformerMixin, BaseEstimator):
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
         if first:
-            if classes is None:
-                raise ValueError("`classes` must be provided for the first call to partial_fit")
-            self.classes_ = np.unique(np.asarray(classes))
+            # The original requires `classes` here; we default to the labels seen
+            # in y, as scikit-learn's own checks call partial_fit(X, y) directly.
+            self.classes_ = np.unique(np.asarray(y if classes is None else classes))
             if len(self.classes_) < 2:
                 raise ValueError(f"{type(self).__name__} needs at least 2 classes, got 1 class: {self.classes_[0]!r}")
             self._model = _core.ContrastiveTuner(
@@ -72,6 +74,7 @@ class ContrastiveTuner(CoreBacked, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        tags.transformer_tags.preserves_dtype = ["float32"]  # always float32, like the C++ core
         return tags
 
 
