@@ -8,9 +8,6 @@
 #include <cstdint>
 #include <span>
 
-#include <type_traits>
-
-#include "train/activations.h"
 #include "train/linear.h"
 
 namespace emb::train {
@@ -28,11 +25,7 @@ struct FeedForwardShape {
 template <class T, class In, class Out>
 void feed_forward_hidden(const FeedForwardShape& shape, const T* params, const In& X, Out&& h) {
   linear_forward(shape.hidden(), params, X, h);
-  if constexpr (std::is_same_v<T, float>) {
-    sigmoid_inplace(h.data(), static_cast<std::size_t>(h.size()));  // h is whole rows of a row-major buffer
-  } else {
-    h = (T(1) + (-h.array()).exp()).inverse().matrix();
-  }
+  h = (T(1) + (-h.array()).exp()).inverse().matrix();  // Eigen's exp is vectorised even at baseline SSE2
 }
 
 /// Row-wise softmax in place (max-shifted for stability).

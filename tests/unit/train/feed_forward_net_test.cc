@@ -2,7 +2,6 @@
 // differences, in double (where differences of 1e-6 are meaningful), and the
 // float path against the double path.
 #include "train/feed_forward_net.h"
-#include "train/activations.h"
 
 #include <gtest/gtest.h>
 
@@ -83,20 +82,3 @@ TEST(FeedForwardNet, SoftmaxRowsSumToOneAndSurviveLargeLogits) {
 }  // namespace
 }  // namespace emb::train
 
-namespace emb::train {
-namespace {
-
-TEST(Activations, SigmoidIsAccurateOverTheWholeRange) {
-  std::vector<float> x;
-  for (float v = -100.0f; v <= 100.0f; v += 0.01953125f) x.push_back(v);
-  auto y = x;
-  sigmoid_inplace(y.data(), y.size());
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double exact = 1.0 / (1.0 + std::exp(-static_cast<double>(x[i])));
-    // A few ulp relative, or a denormal-sized absolute error where the result underflows.
-    EXPECT_NEAR(y[i], exact, 4e-7 * exact + 1e-37) << "x = " << x[i];
-  }
-}
-
-}  // namespace
-}  // namespace emb::train
