@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import BaseEstimator
 
 from embetter import _core
 from embetter._estimator import CoreBacked, seed_of
-from embetter.finetune._labels import check_classification_targets_1d, class_names, encode_labels
+from embetter.finetune._tuner import LabelledTuner
 
 
-class ContrastiveTuner(CoreBacked, TransformerMixin, BaseEstimator):
+class ContrastiveTuner(LabelledTuner):
     """Learns a new embedding from pairs drawn SetFit-style from labelled data:
     for each example one positive (same class) and ``n_neg`` negatives.
 
@@ -23,6 +22,7 @@ class ContrastiveTuner(CoreBacked, TransformerMixin, BaseEstimator):
     """
 
     _core_class = _core.ContrastiveTuner
+    _feature_prefix = "contrastivetuner"
 
     def __init__(self, hidden_dim=50, n_neg=3, epochs=20, learning_rate=0.001, random_state=None):
         self.hidden_dim = hidden_dim
@@ -31,51 +31,14 @@ class ContrastiveTuner(CoreBacked, TransformerMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.random_state = random_state
 
-    def fit(self, X, y):
-        for attr in ("_model", "classes_"):
-            self.__dict__.pop(attr, None)
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        y = check_classification_targets_1d(y)
-        return self.partial_fit(X, y, classes=np.unique(y))
-
-    def partial_fit(self, X, y, classes=None):
-        first = not hasattr(self, "_model")
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        X, y = self._check_X(X, reset=first), check_classification_targets_1d(y)
-        if X.shape[0] != y.shape[0]:
-            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
-        if first:
-            # The original requires `classes` here; we default to the labels seen
-            # in y, as scikit-learn's own checks call partial_fit(X, y) directly.
-            self.classes_ = np.unique(np.asarray(y if classes is None else classes))
-            if len(self.classes_) < 2:
-                raise ValueError(f"{type(self).__name__} needs at least 2 classes, got 1 class: {self.classes_[0]!r}")
-            self._model = _core.ContrastiveTuner(
-                hidden_dim=int(self.hidden_dim),
-                n_neg=int(self.n_neg),
-                epochs=int(self.epochs),
-                learning_rate=float(self.learning_rate),
-                random_state=seed_of(self.random_state),
-            )
-        self._model.partial_fit(X, encode_labels(self.classes_, y), class_names(len(self.classes_)))
-        return self
-
-    def transform(self, X, y=None):
-        """The tuned embedding: an (n_samples, hidden_dim) float32 array."""
-        check_is_fitted(self, "_model")
-        return self._model.transform(self._fitted_X(X))
-
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "_model")
-        return np.asarray([f"contrastivetuner{i}" for i in range(self.hidden_dim)], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        tags.transformer_tags.preserves_dtype = ["float32"]  # always float32, like the C++ core
-        return tags
+    def _new_model(self):
+        return _core.ContrastiveTuner(
+            hidden_dim=int(self.hidden_dim),
+            n_neg=int(self.n_neg),
+            epochs=int(self.epochs),
+            learning_rate=float(self.learning_rate),
+            random_state=seed_of(self.random_state),
+        )
 
 
 class ContrastiveLearner(CoreBacked, BaseEstimator):

@@ -5,11 +5,10 @@ import os
 import warnings
 
 from embetter import _core
-from embetter._validation import as_text_list
-from embetter.base import EmbetterBase
+from embetter.text._static import LazyEncoder
 
 
-class SentenceEncoder(EmbetterBase):
+class SentenceEncoder(LazyEncoder):
     """Encodes texts with a sentence-transformers model, natively (no PyTorch).
 
     The model is a local folder or a hub id (``all-MiniLM-L6-v2`` means
@@ -40,38 +39,18 @@ class SentenceEncoder(EmbetterBase):
         self.truncate_dim = truncate_dim
         self.show_progress_bar = show_progress_bar
 
-    def _encoder(self):
-        enc = self.__dict__.get("_enc")
-        if enc is None:
-            if self.device not in (None, "cpu") and str(self.device) != "cpu":
-                raise ValueError(f"SentenceEncoder: device {self.device!r} is not supported; embetter runs on the CPU")
-            enc = _core.SentenceEncoder(
-                os.fspath(self.name),
-                batch_size=int(self.batch_size),
-                normalize_embeddings=bool(self.normalize_embeddings),
-                max_seq_length=int(self.max_seq_length or 0),
-                truncate_dim=int(self.truncate_dim or 0),
-                num_threads=int(self.num_threads or 0),
-                show_progress_bar=bool(self.show_progress_bar),
-            )
-            self.__dict__["_enc"] = enc
-        return enc
-
-    def transform(self, X, y=None):
-        """An (n_texts, dim) float32 array, in input order."""
-        return self._encoder().encode(as_text_list(X))
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_enc", None)  # reloaded from `name` on first use
-        return state
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = False
-        return tags
+    def _make(self):
+        if self.device not in (None, "cpu") and str(self.device) != "cpu":
+            raise ValueError(f"SentenceEncoder: device {self.device!r} is not supported; embetter runs on the CPU")
+        return _core.SentenceEncoder(
+            os.fspath(self.name),
+            batch_size=int(self.batch_size),
+            normalize_embeddings=bool(self.normalize_embeddings),
+            max_seq_length=int(self.max_seq_length or 0),
+            truncate_dim=int(self.truncate_dim or 0),
+            num_threads=int(self.num_threads or 0),
+            show_progress_bar=bool(self.show_progress_bar),
+        )
 
 
 def MatryoshkaEncoder(name="tomaarsen/mpnet-base-nli-matryoshka", **kwargs):

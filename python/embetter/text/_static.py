@@ -8,7 +8,9 @@ from embetter._validation import as_text_list
 from embetter.base import EmbetterBase
 
 
-class _LazyEncoder(EmbetterBase):
+class LazyEncoder(EmbetterBase):
+    """A pretrained encoder loaded on first use (and dropped when pickled)."""
+
     def _make(self):
         raise NotImplementedError
 
@@ -35,7 +37,7 @@ class _LazyEncoder(EmbetterBase):
         return tags
 
 
-class TextEncoder(_LazyEncoder):
+class TextEncoder(LazyEncoder):
     """A model2vec static model: the mean of its token vectors.
 
     Args:
@@ -49,7 +51,7 @@ class TextEncoder(_LazyEncoder):
         return _core.TextEncoder(os.fspath(self.model))
 
 
-class BytePairEncoder(_LazyEncoder):
+class BytePairEncoder(LazyEncoder):
     """BPEmb subword vectors (a SentencePiece model and word2vec vectors), mean-pooled.
 
     Args:
