@@ -112,11 +112,11 @@ def cached(name: str, pipeline: BaseEstimator):
         encoder = _encoder_identity(pipeline)
         keys = [_key(x) for x in items]
         hits = store.get_many(encoder, keys)
-        todo = [i for i, k in enumerate(keys) if k not in hits]
+        missing = [i for i, k in enumerate(keys) if k not in hits]
         computed: dict[bytes, np.ndarray] = {}
-        if todo:
-            out = np.asarray(original([items[i] for i in todo]), dtype=np.float32)
-            computed = {keys[i]: out[j] for j, i in enumerate(todo)}
+        if missing:
+            out = np.asarray(original([items[i] for i in missing]), dtype=np.float32)
+            computed = {keys[i]: out[j] for j, i in enumerate(missing)}
             store.put_many(encoder, list(computed.items()))
         rows = [hits[k] if k in hits else computed[k] for k in keys]
         if not rows:
