@@ -36,3 +36,11 @@ float max_abs_diff(const Matrix& a, const Matrix& b);
       GTEST_SKIP() << "missing fixture: " << emb_fixture_path_;                          \
     }                                                                                    \
   } while (0)
+
+/// Skips the test with `message` (a reference library or model that is not
+/// installed), or fails it under CI=true, where setup.sh installs everything.
+#define EMB_SKIP_UNLESS_CI(message)                                              \
+  do {                                                                           \
+    if (::emb::test::in_ci()) FAIL() << "missing under CI=true: " << message;    \
+    GTEST_SKIP() << message;                                                     \
+  } while (0)

@@ -34,7 +34,7 @@ TEST_P(Differential, IdsEqualTheLibrary) {
   const nlohmann::json* entry = nullptr;
   for (const auto& e : manifest)
     if (e.at("name") == GetParam()) entry = &e;
-  if (entry == nullptr && GetParam().rfind("all-MiniLM", 0) == 0) GTEST_SKIP() << "all-MiniLM-L6-v2 is not installed";
+  if (entry == nullptr && GetParam().rfind("all-MiniLM", 0) == 0) EMB_SKIP_UNLESS_CI("all-MiniLM-L6-v2 is not installed");
   ASSERT_NE(entry, nullptr) << "the oracle wrote no case named " << GetParam();
 
   Tokenizer tok = Tokenizer::from_file(entry->at("tokenizer").get<std::string>());
