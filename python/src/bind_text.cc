@@ -15,12 +15,7 @@ using Texts = std::vector<std::string>;
 
 template <class Encoder>
 py::array_t<float> encode_nogil(const Encoder& e, const Texts& texts) {
-  Matrix out;
-  {
-    py::gil_scoped_release nogil;
-    out = e.encode(texts);
-  }
-  return to_numpy(std::move(out));
+  return call_nogil(e, &Encoder::encode, texts);
 }
 
 }  // namespace
@@ -47,18 +42,9 @@ void register_text(py::module_& m) {
              e.fit(texts);
            })
       .def("transform",
-           [](const LiteTextEncoder& e, const Texts& texts) {
-             Matrix out;
-             {
-               py::gil_scoped_release nogil;
-               out = e.transform(texts);
-             }
-             return to_numpy(std::move(out));
-           })
-      .def("to_bytes", [](const LiteTextEncoder& e) { return py::bytes(e.to_bytes()); })
-      .def_static("from_bytes", [](py::bytes b) { return LiteTextEncoder::from_bytes(std::string(b)); })
-      .def("save", [](const LiteTextEncoder& e, const std::string& path) { e.save(path); })
-      .def_static("load", [](const std::string& path) { return LiteTextEncoder::load(path); });
+           [](const LiteTextEncoder& e, const Texts& texts) { return call_nogil(e, &LiteTextEncoder::transform, texts); })
+      .def_property_readonly("dim", &LiteTextEncoder::dim);
+  bind_bytes(lite);
 
   py::class_<SentenceEncoder>(m, "SentenceEncoder")
       .def(py::init([](const std::string& name, int batch_size, bool normalize, int max_seq_length, int truncate_dim,
@@ -86,14 +72,16 @@ void register_text(py::module_& m) {
         py::gil_scoped_release nogil;
         return TextEncoder::load(name);
       }))
-      .def("encode", &encode_nogil<TextEncoder>);
+      .def("encode", &encode_nogil<TextEncoder>)
+      .def_property_readonly("dim", &TextEncoder::dim);
 
   py::class_<BytePairEncoder>(m, "BytePairEncoder")
       .def(py::init([](const std::string& model_file, const std::string& vectors_file) {
         py::gil_scoped_release nogil;
         return BytePairEncoder(model_file, vectors_file);
       }))
-      .def("encode", &encode_nogil<BytePairEncoder>);
+      .def("encode", &encode_nogil<BytePairEncoder>)
+      .def_property_readonly("dim", &BytePairEncoder::dim);
 }
 
 }  // namespace emb::py_bind

@@ -1,10 +1,11 @@
 #pragma once
-// numpy <-> emb::Matrix conversions and the GIL-aware progress callback
-// shared by the binding files.
+// numpy <-> emb::Matrix conversions, the GIL-aware progress callback and the
+// small binding helpers shared by the bind_*.cc files.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <string>
+#include <type_traits>
 
 #include "embetter/matrix.h"
 #include "embetter/progress.h"
@@ -21,5 +22,27 @@ py::array_t<float> to_numpy(Matrix&& m);
 /// A ProgressFn that lets Python handle pending signals (Ctrl-C) between steps;
 /// it re-acquires the GIL only for that check.
 ProgressFn interruptible();
+
+/// `(model.*method)(input)` with the GIL released; the result goes to numpy
+/// without a copy. `input` must already be converted (it is read without the GIL).
+template <class Model, class In>
+py::array_t<float> call_nogil(const Model& model, Matrix (Model::*method)(const In&) const,
+                              const std::type_identity_t<In>& input) {
+  Matrix out;
+  {
+    py::gil_scoped_release nogil;
+    out = (model.*method)(input);
+  }
+  return to_numpy(std::move(out));
+}
+
+/// to_bytes/from_bytes (pickling) and save/load (one file) of a model class.
+template <class Model>
+void bind_bytes(py::class_<Model>& cls) {
+  cls.def("to_bytes", [](const Model& m) { return py::bytes(m.to_bytes()); })
+      .def_static("from_bytes", [](py::bytes b) { return Model::from_bytes(std::string(b)); })
+      .def("save", [](const Model& m, const std::string& path) { m.save(path); })
+      .def_static("load", [](const std::string& path) { return Model::load(path); });
+}
 
 }  // namespace emb::py_bind
