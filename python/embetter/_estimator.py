@@ -26,6 +26,11 @@ class CoreBacked:
         if blob is not None:
             self._model = self._core_class.from_bytes(blob)
 
+    def __sklearn_is_fitted__(self):
+        # The fitted state is the C++ model; its attribute name has no trailing "_"
+        # for check_is_fitted to find.
+        return "_model" in self.__dict__
+
     def _state_digest(self) -> bytes:
         """Identifies the learnt state (used by embetter.utils.cached)."""
         model = getattr(self, "_model", None)

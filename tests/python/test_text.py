@@ -60,3 +60,20 @@ def test_lite_encoder_learn_save_load_pickle(tmp_path, shared):
         LiteTextEncoder(dim=4).fit([])
     with pytest.raises(ValueError, match="position 0 is not valid Unicode"):
         enc.transform(["bad \udcff text"])
+
+
+def test_encoders_name_their_features_for_pandas_output(shared):
+    folder = require(shared / "fixtures" / "sbert" / "tiny-bert")
+    enc = SentenceEncoder(str(folder)).set_output(transform="pandas")
+    out = enc.fit_transform(["hello world", "second text"])
+    assert list(out.columns) == [f"sentenceencoder{i}" for i in range(out.shape[1])]
+    lite = LiteTextEncoder(dim=3, random_state=0).fit(["red green blue", "green blue cyan", "blue cyan pink", "cyan pink gold"])
+    assert list(lite.get_feature_names_out()) == ["litetextencoder0", "litetextencoder1", "litetextencoder2"]
+
+
+def test_set_params_rebuilds_the_loaded_encoder(shared):
+    folder = require(shared / "fixtures" / "sbert" / "tiny-bert")
+    enc = SentenceEncoder(str(folder))
+    raw = enc.fit(["hello world"]).transform(["hello world"])
+    normalized = enc.set_params(normalize_embeddings=True).transform(["hello world"])
+    np.testing.assert_allclose(normalized, raw / np.linalg.norm(raw), rtol=1e-5)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import TransformerTags
 
 from embetter import _core
 from embetter._estimator import CoreBacked, seed_of
@@ -81,13 +82,21 @@ class ContrastiveLearner(CoreBacked, BaseEstimator):
 
     def transform(self, X, y=None):
         """The learnt embedding of X."""
-        return self._model.transform(self._fitted_X(X))
+        X = self._fitted_X(X)  # first: NotFittedError before _model is read
+        return self._model.transform(X)
 
     def predict(self, X1, X2):
         """Cosine similarity of each pair's embeddings."""
         X1 = self._fitted_X(X1)
         X2 = validate_pair(X2, X1.shape[1], "X2")
         return np.asarray(self._model.predict(X1, X2)).ravel()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # A transformer without TransformerMixin: its fit takes pairs, so
+        # fit_transform(X, y) would make no sense.
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float32"])
+        return tags
 
 
 def validate_pair(X, n_features: int, name: str):

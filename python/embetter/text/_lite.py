@@ -80,10 +80,18 @@ class LiteTextEncoder(CoreBacked, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "_model")
         self._model.save(os.fspath(path))
 
+    def get_feature_names_out(self, input_features=None):
+        """``litetextencoder0`` ... ``litetextencoder{dim-1}``."""
+        if self.path is not None and not hasattr(self, "_model"):
+            self._load()
+        check_is_fitted(self, "_model")
+        return np.asarray([f"litetextencoder{i}" for i in range(self._model.dim)], dtype=object)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
+        tags.transformer_tags.preserves_dtype = []  # text in, float32 out
         return tags
 
 

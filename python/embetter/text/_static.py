@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from embetter import _core
 from embetter._validation import as_text_list
 from embetter.base import EmbetterBase
 
 
 class LazyEncoder(EmbetterBase):
-    """A pretrained encoder loaded on first use (and dropped when pickled)."""
+    """A pretrained encoder: ``fit`` learns nothing but loads the model (so that a
+    bad name fails early); ``transform`` loads it on first use when ``fit`` was
+    skipped. The loaded model is dropped when pickled and by ``set_params``."""
 
     def _make(self):
         raise NotImplementedError
@@ -20,9 +24,24 @@ class LazyEncoder(EmbetterBase):
             enc = self.__dict__["_enc"] = self._make()
         return enc
 
+    def fit(self, X, y=None):
+        """Checks that X is a list of texts and loads the model; learns nothing."""
+        as_text_list(X)
+        self._encoder()
+        return self
+
     def transform(self, X, y=None):
         """An (n_texts, dim) float32 array."""
         return self._encoder().encode(as_text_list(X))
+
+    def set_params(self, **params):
+        self.__dict__.pop("_enc", None)  # built from the old parameters
+        return super().set_params(**params)
+
+    def get_feature_names_out(self, input_features=None):
+        """``<classname>0`` ... ``<classname>{dim-1}`` (loads the model to learn dim)."""
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self._encoder().dim)], dtype=object)
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -34,6 +53,7 @@ class LazyEncoder(EmbetterBase):
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = []  # text in, float32 out
         return tags
 
 
