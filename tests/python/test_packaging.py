@@ -1,0 +1,36 @@
+"""What `pip install .` would install, read without building: the wheel metadata
+scikit-build-core derives from pyproject.toml. (A real `pip install .` compiles the
+whole core, too slow for the suite; README's install section gives the command,
+verified by hand.)"""
+import subprocess
+import sys
+from email.parser import Parser
+
+import pytest
+
+import embetter
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def metadata(tmp_path_factory):
+    pytest.importorskip("scikit_build_core")
+    out = tmp_path_factory.mktemp("metadata")
+    code = "import sys, scikit_build_core.build as b; print(b.prepare_metadata_for_build_wheel(sys.argv[1]))"
+    result = subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, capture_output=True, text=True,
+                            check=True)
+    folder = out / result.stdout.strip().splitlines()[-1]
+    return Parser().parsestr((folder / "METADATA").read_text(encoding="utf-8"))
+
+
+def test_wheel_declares_runtime_dependencies(metadata):
+    requires = metadata.get_all("Requires-Dist")
+    runtime = sorted(r for r in requires if "extra ==" not in r)
+    assert runtime == ["numpy>=1.24", "scikit-learn>=1.6"]  # 1.6: validate_data, __sklearn_tags__
+    assert 'pandas>=1.5; extra == "pandas"' in requires  # optional: lists and arrays work without it
+    assert "pandas" in metadata.get_all("Provides-Extra")
+
+
+def test_wheel_version_is_the_package_version(metadata):
+    assert metadata["Name"] == "embetter"
+    assert metadata["Version"] == embetter.__version__
