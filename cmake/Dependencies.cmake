@@ -5,6 +5,11 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 QUIET)
 set(BLA_VENDOR OpenBLAS)
 find_package(BLAS REQUIRED)
+# oneDNN (libdnnl-dev) for the small matrix products of training; its CPU
+# runtime is OpenMP, whose thread count we set (src/linalg/gemm.cc): we link
+# its runtime library only, the library itself is not compiled with -fopenmp.
+find_package(dnnl 2.6 REQUIRED CONFIG)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(CURL REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PkgConfig REQUIRED)

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libeigen3-dev libopenblas-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev
+  libeigen3-dev libopenblas-dev libdnnl-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev
   libcurl4-openssl-dev libsqlite3-dev libcairo2-dev libsentencepiece-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 
+#include "linalg/fused_linear.h"
 #include "train/linear.h"
 
 namespace emb::train {
@@ -21,11 +22,21 @@ struct FeedForwardShape {
   Eigen::Index n_params() const { return slots()[1].end(); }
 };
 
-/// h = σ(X W1ᵀ + b1) for every row of X.
+/// h = σ(X W1ᵀ + b1) for every row of X. In float, one fused oneDNN matmul
+/// (from `layers`, built on first use); in double, Eigen.
 template <class T, class In, class Out>
-void feed_forward_hidden(const FeedForwardShape& shape, const T* params, const In& X, Out&& h) {
-  linear_forward(shape.hidden(), params, X, h);
-  h = (T(1) + (-h.array()).exp()).inverse().matrix();  // Eigen's exp is vectorised even at baseline SSE2
+void feed_forward_hidden(const FeedForwardShape& shape, const T* params, const In& X, Out&& h,
+                         linalg::FusedLinearCache& layers) {
+  const auto slot = shape.hidden();
+  if constexpr (std::is_same_v<T, float>) {
+    static_assert(linalg::is_plain_row_major<In>() && linalg::is_plain_row_major<Out>());
+    const auto& layer = layers.get(X.rows(), slot.in, slot.out, linalg::Activation::sigmoid, X.outerStride(),
+                                   h.outerStride());
+    layer(X.data(), params + slot.weight_offset(), params + slot.bias_offset(), h.data());
+  } else {
+    linear_forward(slot, params, X, h);
+    h = (T(1) + (-h.array()).exp()).inverse().matrix();
+  }
 }
 
 /// Row-wise softmax in place (max-shifted for stability).
@@ -42,6 +53,7 @@ void softmax_rows(M&& z) {
 template <class T>
 struct FeedForwardWorkspace {
   RowMat<T> h, probs, d_h;
+  linalg::FusedLinearCache hidden_layers;
   FeedForwardWorkspace(const FeedForwardShape& s, Eigen::Index capacity)
       : h(capacity, s.n_hidden), probs(capacity, s.n_classes), d_h(capacity, s.n_hidden) {}
 };
@@ -56,7 +68,7 @@ T feed_forward_loss_and_grads(const FeedForwardShape& shape, const T* params, co
   auto probs = ws.probs.topRows(B);
   auto d_h = ws.d_h.topRows(B);
 
-  feed_forward_hidden(shape, params, X, h);
+  feed_forward_hidden(shape, params, X, h, ws.hidden_layers);
   linear_forward(shape.head(), params, h, probs);
   softmax_rows(probs);
 

@@ -116,7 +116,8 @@ Matrix FeedForwardTuner::transform(const Matrix& X) const {
   check_features(X, "transform");
   const auto shape = shape_of(n_features_, params_, classes_.num_classes());
   Matrix out(X.rows(), static_cast<std::size_t>(shape.n_hidden));
-  train::feed_forward_hidden(shape, weights_.data(), as_eigen(X), as_eigen(out));
+  linalg::FusedLinearCache layers;
+  train::feed_forward_hidden(shape, weights_.data(), as_eigen(X), as_eigen(out), layers);
   return out;
 }
 
