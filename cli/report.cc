@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "io/markup.h"
+
 namespace emb::cli {
 namespace {
 
@@ -17,20 +19,6 @@ std::string fixed(double value, int decimals) {
 }
 
 std::string percent(double fraction) { return fixed(100.0 * fraction, 2) + "%"; }
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 double total_seconds(const DemoReport& r) {
   double total = 0.0;
@@ -133,26 +121,26 @@ std::string render_html(const DemoReport& r) {
     << "figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{color:#555}\n"
     << "</style>\n</head>\n<body>\n";
   h << "<h1>embetter demo: finetuning embeddings with " << r.train_size << " labelled examples</h1>\n";
-  h << "<p>" << html_escape(setup_sentence(r)) << "</p>\n";
-  h << "<p>Encoder: " << html_escape(r.encoder) << ".</p>\n";
-  h << "<p>Tuners: " << html_escape(r.tuners) << ".</p>\n";
+  h << "<p>" << io::escape_markup(setup_sentence(r)) << "</p>\n";
+  h << "<p>Encoder: " << io::escape_markup(r.encoder) << ".</p>\n";
+  h << "<p>Tuners: " << io::escape_markup(r.tuners) << ".</p>\n";
   h << "<h2>Results</h2>\n<table>\n<tr><th>embedding</th><th>dims</th><th>logistic regression test accuracy</th>"
     << "<th>silhouette of the 2-D PCA points</th></tr>\n";
   for (const EmbeddingOutcome& o : r.outcomes) {
-    h << "<tr><td>" << html_escape(o.name) << "</td><td class=\"n\">" << o.dims << "</td><td class=\"n\">"
+    h << "<tr><td>" << io::escape_markup(o.name) << "</td><td class=\"n\">" << o.dims << "</td><td class=\"n\">"
       << percent(o.accuracy) << "</td><td class=\"n\">" << fixed(o.silhouette, 4) << "</td></tr>\n";
   }
   h << "</table>\n<ul>\n";
-  for (const std::string& v : verdicts(r)) h << "<li>" << html_escape(v) << "</li>\n";
-  h << "</ul>\n<p>" << html_escape(kMethod) << "</p>\n<h2>Charts</h2>\n";
+  for (const std::string& v : verdicts(r)) h << "<li>" << io::escape_markup(v) << "</li>\n";
+  h << "</ul>\n<p>" << io::escape_markup(kMethod) << "</p>\n<h2>Charts</h2>\n";
   for (const EmbeddingOutcome& o : r.outcomes) {
-    h << "<figure><img src=\"" << html_escape(o.chart_file) << "\" alt=\"PCA of the test set, " << html_escape(o.name)
-      << "\"><figcaption>" << html_escape(o.name) << ": silhouette " << fixed(o.silhouette, 4) << ", accuracy "
+    h << "<figure><img src=\"" << io::escape_markup(o.chart_file) << "\" alt=\"PCA of the test set, " << io::escape_markup(o.name)
+      << "\"><figcaption>" << io::escape_markup(o.name) << ": silhouette " << fixed(o.silhouette, 4) << ", accuracy "
       << percent(o.accuracy) << "</figcaption></figure>\n";
   }
   h << "<h2>Time of each step</h2>\n<table>\n<tr><th>step</th><th>seconds</th></tr>\n";
   for (const StepTiming& t : r.timings) {
-    h << "<tr><td>" << html_escape(t.step) << "</td><td class=\"n\">" << fixed(t.seconds, 3) << "</td></tr>\n";
+    h << "<tr><td>" << io::escape_markup(t.step) << "</td><td class=\"n\">" << fixed(t.seconds, 3) << "</td></tr>\n";
   }
   h << "<tr><th>total</th><th class=\"n\">" << fixed(total_seconds(r), 3) << "</th></tr>\n</table>\n</body>\n</html>\n";
   return h.str();

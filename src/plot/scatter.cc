@@ -21,6 +21,7 @@
 #include "embetter/labels.h"
 #include "embetter/plot.h"
 #include "io/atomic_file.h"
+#include "io/markup.h"
 #include "plot/ticks.h"
 
 namespace emb {
@@ -87,20 +88,6 @@ std::string shorten(const std::string& s, std::size_t max_chars) {
     if (++chars > max_chars) return s.substr(0, i) + "\u2026";
   }
   return s;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 /// Text drawing with the toy font API; alignment fractions: 0 = left/top, 1 = right/bottom.
@@ -402,8 +389,8 @@ std::string render_svg(ScatterChart& chart, const ScatterOptions& opts, const st
   const std::size_t svg = bytes.find("<svg");
   const std::size_t open_end = svg == std::string::npos ? svg : bytes.find('>', svg);
   EMB_CHECK_AS(Error, open_end != std::string::npos, "write_scatter: ", path.string(), ": cairo wrote no <svg> element");
-  bytes.insert(open_end + 1, "\n<title>" + xml_escape(opts.title) + "</title>\n<desc>" +
-                                 xml_escape(chart.description()) + "</desc>");
+  bytes.insert(open_end + 1, "\n<title>" + io::escape_markup(opts.title) + "</title>\n<desc>" +
+                                 io::escape_markup(chart.description()) + "</desc>");
   return bytes;
 }
 
