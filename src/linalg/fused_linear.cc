@@ -56,7 +56,7 @@ bool FusedLinear::fits(Eigen::Index rows, Eigen::Index in, Eigen::Index out, Act
 }
 
 void FusedLinear::operator()(const float* X, const float* W, const float* b, float* out) const {
-  use_omp_threads();
+  use_omp_threads(2.0 * static_cast<double>(rows_) * static_cast<double>(in_) * static_cast<double>(out_));
   auto& p = *primitive_;
   // oneDNN takes non-const handles but only writes DNNL_ARG_DST.
   p.src.set_data_handle(const_cast<float*>(X));

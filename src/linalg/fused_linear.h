@@ -23,7 +23,8 @@ class FusedLinear {
 
   bool fits(Eigen::Index rows, Eigen::Index in, Eigen::Index out, Activation activation, Eigen::Index ld_x,
             Eigen::Index ld_out) const;
-  /// Runs on the calling thread's OpenMP team, sized to emb::num_threads().
+  /// Runs on the calling thread's OpenMP team (one thread for small products,
+  /// emb::num_threads() for large ones; linalg/omp_threads.h).
   void operator()(const float* X, const float* W, const float* b, float* out) const;
 
  private:

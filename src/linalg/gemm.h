@@ -11,7 +11,8 @@
 namespace emb::linalg {
 
 /// C = alpha · op(A) · op(B) + beta · C, all row-major; op(X) is X or Xᵀ.
-/// op(A) is m×k, op(B) is k×n, C is m×n. Uses emb::num_threads() threads.
+/// op(A) is m×k, op(B) is k×n, C is m×n. Uses emb::num_threads() threads for
+/// large products, one for small ones (linalg/omp_threads.h).
 void sgemm(bool trans_a, bool trans_b, Eigen::Index m, Eigen::Index n, Eigen::Index k, float alpha, const float* a,
            Eigen::Index lda, const float* b, Eigen::Index ldb, float beta, float* c, Eigen::Index ldc);
 
