@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libeigen3-dev libopenblas-dev libdnnl-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev
   libcurl4-openssl-dev libsqlite3-dev libcairo2-dev libsentencepiece-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  ocl-icd-opencl-dev  # only a Recommends of libdnnl-dev, but its CMake config requires OpenCL
 )
 
 missing=()
