@@ -20,10 +20,10 @@ int openblas_get_num_threads(void);
 namespace emb::encoders {
 namespace {
 
-// OpenBLAS runs each product on the calling thread: per-sequence products are
-// small, and its pool's spinning workers cost more than they give (and would
-// oversubscribe the cores next to our own threads). Parallelism comes from
-// running sequences side by side.
+// OpenBLAS (attention's per-sequence products) runs on the calling thread:
+// those products are small, and its pool's spinning workers cost more than
+// they give (and would oversubscribe the cores next to our own threads).
+// Parallelism comes from running runs of sequences side by side.
 class SingleThreadedBlas {
  public:
   SingleThreadedBlas() : previous_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
@@ -42,6 +42,31 @@ void draw_bar(std::size_t done, std::size_t total) {
                done, total);
   if (done == total) std::fputc('\n', stderr);
   std::fflush(stderr);
+}
+
+// Cuts sequences [begin, end) (longest first) into runs that are computed
+// together: large enough that the products over their tokens run near the
+// GEMM's speed, small enough that a run's activations stay in cache, and a
+// multiple of the thread count so that the threads share the work evenly.
+// chunk_begin receives the runs' first indices and, last, `end`.
+void split_into_chunks(std::span<const std::span<const std::int32_t>> views, std::size_t begin, std::size_t end,
+                       std::size_t threads, std::vector<std::size_t>& chunk_begin) {
+  constexpr std::size_t kMaxRows = 1024;
+  std::size_t tokens = 0;
+  for (std::size_t i = begin; i < end; ++i) tokens += views[i].size();
+  const std::size_t per_thread = (tokens + threads - 1) / threads;
+  const std::size_t chunks = threads * ((per_thread + kMaxRows - 1) / kMaxRows);
+  const std::size_t target = (tokens + chunks - 1) / chunks;
+  chunk_begin.assign(1, begin);
+  std::size_t run = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    run += views[i].size();
+    if (run >= target && i + 1 < end) {
+      chunk_begin.push_back(i + 1);
+      run = 0;
+    }
+  }
+  chunk_begin.push_back(end);
 }
 
 }  // namespace
@@ -65,25 +90,35 @@ Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<s
   std::vector<SentenceModel::Workspace> workspaces(threads);
   const SingleThreadedBlas blas;
 
+  std::vector<std::span<const std::int32_t>> views(n);
+  std::vector<float*> targets(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    views[i] = sequences[order[i]];
+    targets[i] = out.row(order[i]).data();
+  }
+  std::vector<std::size_t> chunk_begin;
   const std::size_t batches = (n + options.batch_size - 1) / options.batch_size;
   for (std::size_t b = 0; b < batches; ++b) {
     const std::size_t begin = b * options.batch_size, end = std::min(n, begin + options.batch_size);
-    std::atomic<std::size_t> next{begin};
+    split_into_chunks(views, begin, end, threads, chunk_begin);
+    const std::size_t chunks = chunk_begin.size() - 1;
+    std::atomic<std::size_t> next{0};
     std::exception_ptr error;
     std::mutex error_mutex;
     auto work = [&](std::size_t w) {
       try {
-        for (std::size_t i = next++; i < end; i = next++) {
-          const std::size_t row = order[i];
-          model.embed(sequences[row], workspaces[w], out.row(row));
+        for (std::size_t c = next++; c < chunks; c = next++) {
+          const std::size_t first = chunk_begin[c], count = chunk_begin[c + 1] - first;
+          model.embed_batch(std::span(views).subspan(first, count), workspaces[w],
+                            std::span(targets).subspan(first, count));
         }
       } catch (...) {
         std::lock_guard lock(error_mutex);
         if (!error) error = std::current_exception();
-        next = end;
+        next = chunks;
       }
     };
-    const std::size_t helpers = std::min(threads, end - begin) - 1;
+    const std::size_t helpers = std::min(threads, chunks) - 1;
     std::vector<std::thread> pool;
     pool.reserve(helpers);
     for (std::size_t w = 1; w <= helpers; ++w) pool.emplace_back(work, w);

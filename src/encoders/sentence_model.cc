@@ -216,11 +216,28 @@ void SentenceModel::token_embeddings(std::span<const std::int32_t> ids, Workspac
 
 void SentenceModel::embed(std::span<const std::int32_t> ids, Workspace& ws, std::span<float> out) const {
   EMB_CHECK(out.size() == dim_, "SentenceModel::embed: output has ", out.size(), " values, expected ", dim_);
-  encoder_->forward(ids, ws.encoder, ws.tokens);
+  float* const target = out.data();
+  embed_batch(std::span(&ids, 1), ws, std::span(&target, 1));
+}
+
+void SentenceModel::embed_batch(std::span<const std::span<const std::int32_t>> sequences, Workspace& ws,
+                                std::span<float* const> outputs) const {
+  EMB_CHECK(outputs.size() == sequences.size(), "SentenceModel::embed_batch: ", outputs.size(), " outputs for ",
+            sequences.size(), " sequences");
+  if (sequences.empty()) return;
+  encoder_->forward_batch(sequences, ws.encoder, ws.tokens);
+  const std::size_t h = ws.tokens.cols();
+  for (std::size_t i = 0; i < sequences.size(); ++i)
+    finish(ws.tokens.data() + ws.encoder.offsets[i] * h, sequences[i].size(), ws, outputs[i]);
+}
+
+// Pooling, then the Dense and Normalize modules, for one sequence's tokens.
+void SentenceModel::finish(const float* tokens, std::size_t t, Workspace& ws, float* out) const {
+  const std::size_t h = encoder_->config().hidden_size;
   Matrix* cur = &ws.vector_a;
   Matrix* next = &ws.vector_b;
-  cur->resize(1, pooling_.size() * ws.tokens.cols());
-  nn::pool(ws.tokens, pooling_, {cur->data(), cur->size()});
+  cur->resize(1, pooling_.size() * h);
+  nn::pool(tokens, t, h, pooling_, {cur->data(), cur->size()});
   for (const Step& s : steps_) {
     if (s.normalize) {
       // torch.nn.functional.normalize: x / max(‖x‖, 1e-12).
@@ -233,7 +250,7 @@ void SentenceModel::embed(std::span<const std::int32_t> ids, Workspace& ws, std:
       std::swap(cur, next);
     }
   }
-  std::copy_n(cur->data(), dim_, out.data());
+  std::copy_n(cur->data(), dim_, out);
 }
 
 }  // namespace emb::encoders

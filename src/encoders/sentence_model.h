@@ -35,6 +35,11 @@ class SentenceModel {
   void token_embeddings(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const;
   /// The sentence embedding of one sequence: out holds dim() values.
   void embed(std::span<const std::int32_t> ids, Workspace& ws, std::span<float> out) const;
+  /// The embeddings of several sequences computed together (one product per
+  /// layer over all their tokens): outputs[i] receives sequence i's dim()
+  /// values, bitwise what embed() gives for it alone.
+  void embed_batch(std::span<const std::span<const std::int32_t>> sequences, Workspace& ws,
+                   std::span<float* const> outputs) const;
 
   std::size_t dim() const noexcept { return dim_; }
   /// Tokens per text the model accepts (sentence_bert_config.json, else
@@ -49,6 +54,8 @@ class SentenceModel {
   const models::ModelSpec& spec() const noexcept { return spec_; }
 
  private:
+  void finish(const float* tokens, std::size_t t, Workspace& ws, float* out) const;
+
   struct Step {   // one module after pooling
     bool normalize = false;
     nn::Linear dense;

@@ -82,6 +82,17 @@ TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weig
     check_size(l.output_norm.gamma, h, "output LayerNorm weight");
     check_size(l.output_norm.beta, h, "output LayerNorm bias");
   }
+  // Packed once; the row-major copies are released (they would double the
+  // memory the model takes).
+  packed_.reserve(weights_.layers.size());
+  for (auto& l : weights_.layers) {
+    auto pack = [](Linear& lin) {
+      PackedWeights p(lin.weight.data(), lin.out_features(), lin.in_features());
+      lin.weight = Matrix();
+      return p;
+    };
+    packed_.push_back({pack(l.qkv), pack(l.attention_output), pack(l.intermediate), pack(l.output)});
+  }
   if (c.relative_attention_buckets > 0) {
     check_shape(weights_.relative_attention_bias, c.relative_attention_buckets, c.num_heads,
                 "relative attention bias");
@@ -93,7 +104,7 @@ TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weig
   }
 }
 
-void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const {
+void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws, float* out) const {
   const auto& c = config_;
   const std::size_t h = c.hidden_size;
   ws.positions.resize(ids.size());
@@ -107,12 +118,11 @@ void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws,
       ws.positions[t] = c.padding_idx + (pad ? 0 : counted);
     }
   }
-  out.resize(ids.size(), h);
   for (std::size_t t = 0; t < ids.size(); ++t) {
     const auto id = ids[t];
     EMB_CHECK(id >= 0 && static_cast<std::size_t>(id) < c.vocab_size, "TransformerEncoder: token id ", id,
               " at position ", t, " is outside the vocabulary of ", c.vocab_size);
-    float* row = out.data() + t * h;
+    float* row = out + t * h;
     const float* word = weights_.word_embeddings.data() + static_cast<std::size_t>(id) * h;
     const float* pos = weights_.position_embeddings.data() + static_cast<std::size_t>(ws.positions[t]) * h;
     // Summed in transformers' order: (word + token type) + position.
@@ -123,7 +133,8 @@ void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws,
       for (std::size_t j = 0; j < h; ++j) row[j] = word[j] + pos[j];
     }
   }
-  layer_norm(out, weights_.embedding_norm, c.layer_norm_eps);
+  const auto& norm = weights_.embedding_norm;
+  kernels::layer_norm(out, ids.size(), h, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps);
 }
 
 void TransformerEncoder::fill_position_bias(std::size_t tokens, Workspace& ws) const {
@@ -140,27 +151,87 @@ void TransformerEncoder::fill_position_bias(std::size_t tokens, Workspace& ws) c
 }
 
 void TransformerEncoder::forward(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const {
-  const auto& c = config_;
-  EMB_CHECK(!ids.empty(), "TransformerEncoder: empty token sequence");
-  EMB_CHECK(ids.size() <= c.max_tokens(), "TransformerEncoder: ", ids.size(), " tokens exceed the model's ",
-            c.max_tokens(), " positions; truncate the input");
-  embed(ids, ws, out);
-  const float* bias = nullptr;
-  if (c.relative_attention_buckets > 0) {
-    fill_position_bias(ids.size(), ws);
-    bias = ws.position_bias.data();
+  forward_batch(std::span(&ids, 1), ws, out);
+}
+
+namespace {
+
+// Hooks run on each finished block of a product's rows (gemm.h), while the
+// block is still in cache.
+struct BiasActivationHook {
+  float* y;
+  std::size_t cols;
+  const float* bias;
+  Activation activation;
+  static void run(void* self, std::size_t begin, std::size_t end) {
+    const auto& h = *static_cast<BiasActivationHook*>(self);
+    kernels::bias_activation(h.y + begin * h.cols, end - begin, h.cols, h.bias, h.activation);
   }
-  for (const auto& layer : weights_.layers) {
-    // Post-LayerNorm blocks, as in BERT: x = LN(x + Attn(x)); x = LN(x + FFN(x)).
-    linear(out, layer.qkv, Activation::Identity, ws.qkv);
-    self_attention(ws.qkv, c.num_heads, bias, ws.scores, ws.context);
-    linear(ws.context, layer.attention_output, Activation::Identity, ws.projected);
-    add_inplace(out, ws.projected);
-    layer_norm(out, layer.attention_norm, c.layer_norm_eps);
-    linear(out, layer.intermediate, c.activation, ws.intermediate);
-    linear(ws.intermediate, layer.output, Activation::Identity, ws.projected);
-    add_inplace(out, ws.projected);
-    layer_norm(out, layer.output_norm, c.layer_norm_eps);
+};
+
+// Post-LayerNorm residual, as in BERT: x = LN(x + (y + bias)).
+struct ResidualNormHook {
+  float* x;
+  const float* y;
+  std::size_t cols;
+  const float* bias;
+  const LayerNormWeights* norm;
+  float eps;
+  static void run(void* self, std::size_t begin, std::size_t end) {
+    const auto& h = *static_cast<ResidualNormHook*>(self);
+    kernels::residual_layer_norm(h.x + begin * h.cols, h.y + begin * h.cols, h.bias, end - begin, h.cols,
+                                 h.norm->gamma.data(), h.norm->beta.data(), h.eps);
+  }
+};
+
+}  // namespace
+
+void TransformerEncoder::forward_batch(std::span<const std::span<const std::int32_t>> sequences, Workspace& ws,
+                                       Matrix& out) const {
+  const auto& c = config_;
+  const std::size_t h = c.hidden_size, inter = c.intermediate_size;
+  ws.offsets.resize(sequences.size() + 1);
+  ws.offsets[0] = 0;
+  for (std::size_t i = 0; i < sequences.size(); ++i) {
+    const auto& ids = sequences[i];
+    EMB_CHECK(!ids.empty(), "TransformerEncoder: empty token sequence");
+    EMB_CHECK(ids.size() <= c.max_tokens(), "TransformerEncoder: ", ids.size(), " tokens exceed the model's ",
+              c.max_tokens(), " positions; truncate the input");
+    ws.offsets[i + 1] = ws.offsets[i] + ids.size();
+  }
+  const std::size_t rows = ws.offsets.back();
+  out.resize(rows, h);
+  for (std::size_t i = 0; i < sequences.size(); ++i) embed(sequences[i], ws, out.data() + ws.offsets[i] * h);
+  ws.qkv.resize(rows, 3 * h);
+  ws.context.resize(rows, h);
+  ws.projected.resize(rows, h);
+  ws.intermediate.resize(rows, inter);
+  for (std::size_t l = 0; l < packed_.size(); ++l) {
+    const auto& layer = weights_.layers[l];
+    const auto& packed = packed_[l];
+    BiasActivationHook qkv_bias{ws.qkv.data(), 3 * h, layer.qkv.bias.data(), Activation::Identity};
+    gemm_packed(out.data(), h, rows, packed.qkv, ws.qkv.data(), 3 * h, {&BiasActivationHook::run, &qkv_bias});
+    for (std::size_t i = 0; i < sequences.size(); ++i) {
+      const std::size_t t = sequences[i].size(), first = ws.offsets[i];
+      const float* bias = nullptr;
+      if (c.relative_attention_buckets > 0) {
+        fill_position_bias(t, ws);
+        bias = ws.position_bias.data();
+      }
+      self_attention(ws.qkv.data() + first * 3 * h, t, c.num_heads, h, bias, ws.scores,
+                     ws.context.data() + first * h);
+    }
+    ResidualNormHook attention_norm{out.data(), ws.projected.data(), h, layer.attention_output.bias.data(),
+                                    &layer.attention_norm, c.layer_norm_eps};
+    gemm_packed(ws.context.data(), h, rows, packed.attention_output, ws.projected.data(), h,
+                {&ResidualNormHook::run, &attention_norm});
+    BiasActivationHook activation{ws.intermediate.data(), inter, layer.intermediate.bias.data(), c.activation};
+    gemm_packed(out.data(), h, rows, packed.intermediate, ws.intermediate.data(), inter,
+                {&BiasActivationHook::run, &activation});
+    ResidualNormHook output_norm{out.data(), ws.projected.data(), h, layer.output.bias.data(), &layer.output_norm,
+                                 c.layer_norm_eps};
+    gemm_packed(ws.intermediate.data(), inter, rows, packed.output, ws.projected.data(), h,
+                {&ResidualNormHook::run, &output_norm});
   }
 }
 

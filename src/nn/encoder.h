@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "embetter/matrix.h"
+#include "nn/gemm.h"
 #include "nn/ops.h"
 
 namespace emb::nn {
@@ -63,6 +64,7 @@ struct EncoderWeights {
 struct Workspace {
   Matrix qkv, context, projected, intermediate, scores, position_bias;
   std::vector<std::int32_t> positions;
+  std::vector<std::size_t> offsets;
 };
 
 /// MPNet's bucket for a key at `relative = key − query` (transformers'
@@ -82,14 +84,27 @@ class TransformerEncoder {
   /// Thread-safe for distinct workspaces.
   void forward(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const;
 
+  /// Token states of several sequences, rows concatenated in order (no
+  /// padding): out becomes (Σ Tᵢ) × hidden, sequence i's rows starting at
+  /// ws.offsets[i]. The linear layers run once over all rows (larger
+  /// products), attention per sequence; each row is bitwise what forward()
+  /// gives for its sequence alone.
+  void forward_batch(std::span<const std::span<const std::int32_t>> sequences, Workspace& ws, Matrix& out) const;
+
   const EncoderConfig& config() const noexcept { return config_; }
 
  private:
-  void embed(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const;
+  /// The weights of one layer's products, packed at load (gemm.h).
+  struct PackedLayer {
+    PackedWeights qkv, attention_output, intermediate, output;
+  };
+
+  void embed(std::span<const std::int32_t> ids, Workspace& ws, float* out) const;
   void fill_position_bias(std::size_t tokens, Workspace& ws) const;
 
   EncoderConfig config_;
-  EncoderWeights weights_;
+  EncoderWeights weights_;   ///< the layers' weight matrices are released once packed
+  std::vector<PackedLayer> packed_;
   /// bucket_of_offset_[(key − query) + max_tokens − 1], precomputed at load.
   std::vector<std::uint32_t> bucket_of_offset_;
 };

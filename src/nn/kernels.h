@@ -21,6 +21,11 @@ void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* 
 void layer_norm(float* x, std::size_t rows, std::size_t cols, const float* gamma, const float* beta,
                 float eps) noexcept;
 
+/// In place, row by row: x = LayerNorm(x + (y + bias)), BERT's residual
+/// connection; `bias` may be null.
+void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
+                         const float* gamma, const float* beta, float eps) noexcept;
+
 /// y[i] += x[i] for i < n.
 void add(float* y, const float* x, std::size_t n) noexcept;
 

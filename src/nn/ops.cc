@@ -38,24 +38,28 @@ void self_attention(const Matrix& qkv, std::size_t heads, const float* position_
                     Matrix& context) {
   EMB_CHECK(heads > 0 && qkv.cols() % (3 * heads) == 0, "self_attention: ", qkv.cols(),
             " projection columns do not split into query, key and value for ", heads, " heads");
-  const auto t = static_cast<Eigen::Index>(qkv.rows());
-  const auto hidden = static_cast<Eigen::Index>(qkv.cols() / 3);
-  const auto dh = hidden / static_cast<Eigen::Index>(heads);
-  const auto ld = static_cast<Eigen::Index>(qkv.cols());
+  context.resize(qkv.rows(), qkv.cols() / 3);
+  self_attention(qkv.data(), qkv.rows(), heads, qkv.cols() / 3, position_bias, scores, context.data());
+}
+
+void self_attention(const float* qkv, std::size_t t, std::size_t heads, std::size_t hidden,
+                    const float* position_bias, Matrix& scores, float* context) {
+  const auto n = static_cast<Eigen::Index>(t);
+  const auto dh = static_cast<Eigen::Index>(hidden / heads);
+  const auto ld = static_cast<Eigen::Index>(3 * hidden);
   const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-  scores.resize(qkv.rows(), qkv.rows());
-  context.resize(qkv.rows(), static_cast<std::size_t>(hidden));
+  scores.resize(t, t);
   if (t == 0) return;
   auto s = as_eigen(scores);
   for (Eigen::Index h = 0; h < static_cast<Eigen::Index>(heads); ++h) {
-    ConstStridedMap q(qkv.data() + h * dh, t, dh, Eigen::OuterStride<>(ld));
-    ConstStridedMap k(qkv.data() + hidden + h * dh, t, dh, Eigen::OuterStride<>(ld));
-    ConstStridedMap v(qkv.data() + 2 * hidden + h * dh, t, dh, Eigen::OuterStride<>(ld));
+    ConstStridedMap q(qkv + h * dh, n, dh, Eigen::OuterStride<>(ld));
+    ConstStridedMap k(qkv + hidden + h * dh, n, dh, Eigen::OuterStride<>(ld));
+    ConstStridedMap v(qkv + 2 * hidden + h * dh, n, dh, Eigen::OuterStride<>(ld));
     s.noalias() = q * k.transpose();
     s *= scale;
-    if (position_bias) kernels::add(scores.data(), position_bias + h * t * t, static_cast<std::size_t>(t * t));
-    kernels::softmax_rows(scores.data(), scores.rows(), scores.cols(), scores.cols());
-    StridedMap c(context.data() + h * dh, t, dh, Eigen::OuterStride<>(hidden));
+    if (position_bias) kernels::add(scores.data(), position_bias + h * n * n, t * t);
+    kernels::softmax_rows(scores.data(), t, t, t);
+    StridedMap c(context + h * dh, n, dh, Eigen::OuterStride<>(static_cast<Eigen::Index>(hidden)));
     c.noalias() = s * v;
   }
 }

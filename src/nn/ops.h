@@ -43,4 +43,9 @@ void add_inplace(Matrix& y, const Matrix& x);
 void self_attention(const Matrix& qkv, std::size_t heads, const float* position_bias, Matrix& scores,
                     Matrix& context);
 
+/// The same over raw rows: qkv is t × 3·hidden (row stride 3·hidden),
+/// context t × hidden (row stride hidden), both already sized.
+void self_attention(const float* qkv, std::size_t t, std::size_t heads, std::size_t hidden,
+                    const float* position_bias, Matrix& scores, float* context);
+
 }  // namespace emb::nn

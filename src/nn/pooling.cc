@@ -24,17 +24,21 @@ bool parse_pooling_mode(std::string_view name, PoolingMode& mode) {
 }
 
 void pool(const Matrix& tokens, std::span<const PoolingMode> modes, std::span<float> out) {
-  const std::size_t t = tokens.rows(), h = tokens.cols();
+  pool(tokens.data(), tokens.rows(), tokens.cols(), modes, out);
+}
+
+void pool(const float* data, std::size_t t, std::size_t h, std::span<const PoolingMode> modes, std::span<float> out) {
+  const auto tokens = [&](std::size_t r, std::size_t j) { return data[r * h + j]; };
   EMB_CHECK(t > 0, "pool: no tokens");
   EMB_CHECK(out.size() == modes.size() * h, "pool: output has ", out.size(), " values, expected ",
             modes.size() * h);
   for (std::size_t m = 0; m < modes.size(); ++m) {
     float* o = out.data() + m * h;
     switch (modes[m]) {
-      case PoolingMode::Cls: std::copy_n(tokens.data(), h, o); break;
-      case PoolingMode::LastToken: std::copy_n(tokens.data() + (t - 1) * h, h, o); break;
+      case PoolingMode::Cls: std::copy_n(data, h, o); break;
+      case PoolingMode::LastToken: std::copy_n(data + (t - 1) * h, h, o); break;
       case PoolingMode::Max:
-        std::copy_n(tokens.data(), h, o);
+        std::copy_n(data, h, o);
         for (std::size_t r = 1; r < t; ++r)
           for (std::size_t j = 0; j < h; ++j) o[j] = std::max(o[j], tokens(r, j));
         break;

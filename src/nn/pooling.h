@@ -21,4 +21,7 @@ bool parse_pooling_mode(std::string_view name, PoolingMode& mode);
 /// values), in the given order, as sentence-transformers concatenates them.
 void pool(const Matrix& tokens, std::span<const PoolingMode> modes, std::span<float> out);
 
+/// The same over t rows of h values at `tokens` (row stride h).
+void pool(const float* tokens, std::size_t t, std::size_t h, std::span<const PoolingMode> modes, std::span<float> out);
+
 }  // namespace emb::nn

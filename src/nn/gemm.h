@@ -1,0 +1,51 @@
+#pragma once
+// y = x · Wᵀ with W packed once at load (no per-call repacking) for the CPU
+// path chosen at run time. Every output element is accumulated in the same
+// order (k = 0, 1, …, K−1, one fused multiply-add at a time on the AVX-512
+// path) whatever the number of rows, the row's position or the blocking, so a
+// token's result never depends on the other rows of the product: sequences
+// can share one product and stay bitwise batch-independent.
+#include <cstddef>
+#include <memory>
+
+#include "nn/cpu_isa.h"
+
+namespace emb::nn {
+
+/// W (n × k, PyTorch's nn.Linear layout) stored as panels of kPanel output
+/// columns: panel p holds W[p·kPanel + j, i] at data[(p·k + i)·kPanel + j],
+/// zero-padded past n.
+class PackedWeights {
+ public:
+  static constexpr std::size_t kPanel = 16;
+
+  PackedWeights() = default;
+  PackedWeights(const float* w, std::size_t n, std::size_t k);
+
+  std::size_t n() const noexcept { return n_; }
+  std::size_t k() const noexcept { return k_; }
+  std::size_t panels() const noexcept { return (n_ + kPanel - 1) / kPanel; }
+  const float* data() const noexcept { return data_.get(); }
+  bool empty() const noexcept { return n_ == 0; }
+
+ private:
+  struct Free {
+    void operator()(float* p) const noexcept;
+  };
+  std::size_t n_ = 0, k_ = 0;
+  std::unique_ptr<float, Free> data_;
+};
+
+/// Called after each block of rows is complete (all n columns), while it is
+/// still in cache: rows [begin, end) of y.
+struct RowBlockHook {
+  void (*fn)(void* context, std::size_t begin, std::size_t end) = nullptr;
+  void* context = nullptr;
+};
+
+/// y[r, c] = Σ_i x[r, i] · W[c, i] for r < m: x has row stride ldx, y row
+/// stride ldy (≥ w.n()).
+void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y, std::size_t ldy,
+                 RowBlockHook hook = {}, Isa isa = cpu_isa());
+
+}  // namespace emb::nn
