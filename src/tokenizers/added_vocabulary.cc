@@ -50,6 +50,7 @@ AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const Normalize
     if (t.normalized && normalizer != nullptr) normalizer->normalize(pattern);
     if (pattern.empty()) continue;
     Matcher& m = t.normalized ? normalized_ : raw_;
+    m.first_byte[static_cast<unsigned char>(pattern[0])] = true;
     m.by_first_byte[static_cast<unsigned char>(pattern[0])].push_back({std::move(pattern), i});
     m.empty = false;
   }
@@ -59,17 +60,24 @@ AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const Normalize
                        [](const Matcher::Entry& a, const Matcher::Entry& b) { return a.pattern.size() > b.pattern.size(); });
 }
 
-void AddedVocabulary::split(const Section& section, const Matcher& matcher, std::vector<Section>& out) const {
+void AddedVocabulary::split(Section&& section, const Matcher& matcher, std::vector<Section>& out) const {
   const std::string_view s = section.text;
-  if (matcher.empty) {
-    if (!s.empty()) out.push_back(section);
+  std::size_t i = 0;
+  if (!matcher.empty)
+    while (i < s.size() && !matcher.first_byte[static_cast<unsigned char>(s[i])]) ++i;
+  if (i == s.size()) {  // nothing to split off: the common case, without copying
+    if (!s.empty()) out.push_back(std::move(section));
     return;
   }
-  std::size_t start_offset = 0, i = 0;
+  std::size_t start_offset = 0;
   auto push_text = [&](std::size_t b, std::size_t e) {
     if (e > b) out.push_back({std::string(s.substr(b, e - b)), std::nullopt, section.at_origin && b == 0});
   };
   while (i < s.size()) {
+    if (!matcher.first_byte[static_cast<unsigned char>(s[i])]) {
+      ++i;
+      continue;
+    }
     const Matcher::Entry* hit = nullptr;
     for (const auto& e : matcher.by_first_byte[static_cast<unsigned char>(s[i])])
       if (s.compare(i, e.pattern.size(), e.pattern) == 0) {
@@ -99,7 +107,8 @@ void AddedVocabulary::split(const Section& section, const Matcher& matcher, std:
 
 void AddedVocabulary::extract_and_normalize(std::string_view text, const Normalizer* normalizer,
                                             std::vector<Section>& out) const {
-  std::vector<Section> raw;
+  thread_local std::vector<Section> raw;
+  raw.clear();
   split(Section{std::string(text), std::nullopt, true}, raw_, raw);
   for (auto& section : raw) {
     if (section.token) {
@@ -107,7 +116,7 @@ void AddedVocabulary::extract_and_normalize(std::string_view text, const Normali
       continue;
     }
     if (normalizer != nullptr) normalizer->normalize(section.text);
-    split(section, normalized_, out);
+    split(std::move(section), normalized_, out);
   }
 }
 

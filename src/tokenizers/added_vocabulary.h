@@ -1,6 +1,7 @@
 #pragma once
 // Added tokens (tokenizer/added_vocabulary.rs): strings matched in the text
 // before the model sees it, leftmost-longest, with lstrip/rstrip/single_word.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,9 +49,10 @@ class AddedVocabulary {
       std::size_t token;  // index into tokens_
     };
     std::vector<std::vector<Entry>> by_first_byte = std::vector<std::vector<Entry>>(256);
+    std::array<bool, 256> first_byte{};  // some pattern starts with this byte
     bool empty = true;
   };
-  void split(const Section& section, const Matcher& matcher, std::vector<Section>& out) const;
+  void split(Section&& section, const Matcher& matcher, std::vector<Section>& out) const;
 
   std::vector<AddedToken> tokens_;
   Matcher raw_, normalized_;

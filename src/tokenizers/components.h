@@ -41,6 +41,12 @@ class PreTokenizer {
   virtual ~PreTokenizer() = default;
   /// Splits every piece of `pieces` further (in place); empty pieces are dropped.
   virtual void pre_tokenize(std::vector<Piece>& pieces) const = 0;
+  /// True when this pre-tokenizer only cuts text and never rewrites it (every
+  /// one but ByteLevel and Metaspace): then cut() gives what pre_tokenize()
+  /// gives, as views into the text and without allocating a string per word.
+  virtual bool cuts_only() const { return false; }
+  /// Appends the non-empty pieces of `text` to `out` (only when cuts_only()).
+  virtual void cut(std::string_view text, std::vector<std::string_view>& out) const;
 };
 
 class Model {

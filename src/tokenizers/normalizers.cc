@@ -18,17 +18,34 @@ class BertNormalizer final : public Normalizer {
   void normalize(std::string& s) const override {
     std::string out;
     out.reserve(s.size() + 8);
+    // HF's order is clean_text, CJK spacing, strip_accents (NFD, drop Mn),
+    // lowercase. ASCII characters are starters that NFD leaves alone and never
+    // reorders around, so they are cleaned and lowercased in this first pass;
+    // runs of other characters are only cleaned here and finished below.
+    bool non_ascii = false;
     int len = 0;
-    // clean_text and the CJK spacing are per character; do them in one pass.
     for (std::size_t i = 0; i < s.size(); i += len) {
+      const auto b = static_cast<unsigned char>(s[i]);
+      if (b < 0x80) {
+        len = 1;
+        const std::uint8_t k = ascii_class(b);
+        if (clean_text_ && (b == 0 || (k & kAsciiBertControl))) continue;
+        if (clean_text_ && (k & kAsciiWhitespace)) {
+          out.push_back(' ');
+        } else {
+          out.push_back(static_cast<char>(lowercase_ && (k & kAsciiLetter) ? (b | 0x20) : b));
+        }
+        continue;
+      }
       const char32_t c = decode_utf8(s, i, len);
       if (clean_text_) {
-        if (c == 0 || c == 0xFFFD || is_bert_control(c)) continue;
+        if (c == 0xFFFD || is_bert_control(c)) continue;
         if (is_whitespace(c)) {
           out.push_back(' ');
           continue;
         }
       }
+      non_ascii = true;
       if (chinese_ && is_chinese_char(c)) {
         out.push_back(' ');
         out.append(s, i, len);
@@ -37,23 +54,44 @@ class BertNormalizer final : public Normalizer {
       }
       out.append(s, i, len);
     }
-    if (strip_accents_) {
-      const std::string nfd = normalize_text(out, NormalForm::NFD);
-      out.clear();
-      for (std::size_t i = 0; i < nfd.size(); i += len) {
-        const char32_t c = decode_utf8(nfd, i, len);
-        if (!is_mark_nonspacing(c)) out.append(nfd, i, len);
-      }
-    }
-    if (lowercase_) {
-      s.clear();
-      for (std::size_t i = 0; i < out.size(); i += len) append_lowercase(s, decode_utf8(out, i, len));
-    } else {
+    if (!non_ascii || (!strip_accents_ && !lowercase_)) {
       s = std::move(out);
+      return;
+    }
+    s.clear();
+    for (std::size_t i = 0; i < out.size();) {
+      if (static_cast<unsigned char>(out[i]) < 0x80) {
+        s.push_back(out[i++]);
+        continue;
+      }
+      std::size_t end = i;
+      while (end < out.size() && static_cast<unsigned char>(out[end]) >= 0x80) ++end;
+      finish_run(std::string_view(out).substr(i, end - i), s);
+      i = end;
     }
   }
 
  private:
+  // Accent stripping and lowercasing of a run of non-ASCII characters. NFD of
+  // the run equals that part of NFD of the whole text: the ASCII neighbours
+  // are starters without decomposition.
+  void finish_run(std::string_view run, std::string& s) const {
+    std::string nfd;
+    if (strip_accents_) {
+      nfd = normalize_text(run, NormalForm::NFD);
+      run = nfd;
+    }
+    int len = 0;
+    for (std::size_t i = 0; i < run.size(); i += len) {
+      const char32_t c = decode_utf8(run, i, len);
+      if (strip_accents_ && is_mark_nonspacing(c)) continue;
+      if (lowercase_)
+        append_lowercase(s, c);
+      else
+        s.append(run, i, len);
+    }
+  }
+
   static std::string normalize_text(std::string_view s, NormalForm f) { return tokenizers::normalize(s, f); }
   bool clean_text_, chinese_, strip_accents_, lowercase_;
 };

@@ -187,21 +187,24 @@ SplitBehavior parse_split_behavior(const Json& j, const ParseContext& ctx) {
                            j.dump());
 }
 
-void split_piece(const Piece& piece, const Pattern& pattern, SplitBehavior behavior, bool invert,
-                 std::vector<Piece>& out) {
-  std::vector<Span> spans;
-  pattern.find_matches(piece.text, spans);
+void split_spans(std::string_view text, const Pattern& pattern, SplitBehavior behavior, bool invert,
+                 std::vector<Span>& kept) {
+  // The matches, reused across calls: a split runs once per word.
+  thread_local std::vector<Span> spans;
+  spans.clear();
+  kept.clear();
+  pattern.find_matches(text, spans);
   if (invert)
     for (auto& s : spans) s.is_match = !s.is_match;
 
-  std::vector<Span> kept;  // is_match here only matters for Removed
+  // is_match in `kept` only matters for Removed.
   switch (behavior) {
     case SplitBehavior::Removed:
       for (const auto& s : spans)
         if (!s.is_match) kept.push_back(s);
       break;
     case SplitBehavior::Isolated:
-      kept = spans;
+      kept.assign(spans.begin(), spans.end());
       break;
     case SplitBehavior::MergedWithPrevious: {
       bool previous_match = false;
@@ -238,6 +241,12 @@ void split_piece(const Piece& piece, const Pattern& pattern, SplitBehavior behav
       break;
     }
   }
+}
+
+void split_piece(const Piece& piece, const Pattern& pattern, SplitBehavior behavior, bool invert,
+                 std::vector<Piece>& out) {
+  thread_local std::vector<Span> kept;
+  split_spans(piece.text, pattern, behavior, invert, kept);
   for (const auto& s : kept)
     if (s.end > s.begin)
       out.push_back({piece.text.substr(s.begin, s.end - s.begin), piece.at_origin && s.begin == 0});

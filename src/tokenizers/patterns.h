@@ -39,6 +39,11 @@ std::shared_ptr<const Pattern> make_word_pattern();
 enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
 SplitBehavior parse_split_behavior(const Json& j, const ParseContext& ctx);
 
+/// The spans of `text` that HF NormalizedString::split keeps (possibly empty
+/// ones: callers drop those), in order; `out` is cleared first.
+void split_spans(std::string_view text, const Pattern& pattern, SplitBehavior behavior, bool invert,
+                 std::vector<Span>& out);
+
 /// Splits `piece` at the matches of `pattern` the way HF NormalizedString::split
 /// does, appending the non-empty results to `out`.
 void split_piece(const Piece& piece, const Pattern& pattern, SplitBehavior behavior, bool invert,

@@ -22,11 +22,15 @@ const std::array<std::string, 256>& byte_level_table() {
   return table;
 }
 
+void PreTokenizer::cut(std::string_view, std::vector<std::string_view>&) const {
+  throw NotSupportedError("PreTokenizer::cut: this pre-tokenizer rewrites text; use pre_tokenize()");
+}
+
 namespace {
 
 bool is_bert_punctuation(char32_t c) {
-  return (c < 0x80 && ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126))) ||
-         is_punctuation(c);
+  if (c < 0x80) return ascii_class(c) & kAsciiBertPunctuation;
+  return is_punctuation(c);
 }
 
 bool is_numeric(char32_t c) { return is_regex_number(c); }
@@ -42,6 +46,39 @@ void split_each(std::vector<Piece>& pieces, F split) {
 
 class BertPreTokenizer final : public PreTokenizer {
  public:
+  bool cuts_only() const override { return true; }
+  // Whitespace removed, then every punctuation character isolated: in one pass.
+  void cut(std::string_view text, std::vector<std::string_view>& out) const override {
+    std::size_t start = 0;
+    auto flush = [&](std::size_t end) {
+      if (end > start) out.push_back(text.substr(start, end - start));
+    };
+    int len = 1;
+    for (std::size_t i = 0; i < text.size(); i += len) {
+      const auto b = static_cast<unsigned char>(text[i]);
+      bool space = false, punct = false;
+      if (b < 0x80) {
+        len = 1;
+        const std::uint8_t k = ascii_class(b);
+        space = k & kAsciiWhitespace;
+        punct = k & kAsciiBertPunctuation;
+      } else {
+        const char32_t c = decode_utf8(text, i, len);
+        space = is_whitespace(c);
+        punct = !space && is_bert_punctuation(c);
+      }
+      if (space) {
+        flush(i);
+        start = i + len;
+      } else if (punct) {
+        flush(i);
+        out.push_back(text.substr(i, len));
+        start = i + len;
+      }
+    }
+    flush(text.size());
+  }
+
   void pre_tokenize(std::vector<Piece>& pieces) const override {
     split_each(pieces, [&](const Piece& p, std::vector<Piece>& out) {
       split_piece(p, *whitespace_, SplitBehavior::Removed, false, out);
@@ -63,6 +100,13 @@ class SplitPreTokenizer final : public PreTokenizer {
       : pattern_(std::move(pattern)), behavior_(behavior), invert_(invert) {}
   void pre_tokenize(std::vector<Piece>& pieces) const override {
     split_each(pieces, [&](const Piece& p, std::vector<Piece>& out) { split_piece(p, *pattern_, behavior_, invert_, out); });
+  }
+  bool cuts_only() const override { return true; }
+  void cut(std::string_view text, std::vector<std::string_view>& out) const override {
+    thread_local std::vector<Span> kept;
+    split_spans(text, *pattern_, behavior_, invert_, kept);
+    for (const auto& s : kept)
+      if (s.end > s.begin) out.push_back(text.substr(s.begin, s.end - s.begin));
   }
 
  private:
@@ -135,6 +179,21 @@ class SequencePreTokenizer final : public PreTokenizer {
   explicit SequencePreTokenizer(std::vector<std::shared_ptr<const PreTokenizer>> parts) : parts_(std::move(parts)) {}
   void pre_tokenize(std::vector<Piece>& pieces) const override {
     for (const auto& p : parts_) p->pre_tokenize(pieces);
+  }
+  bool cuts_only() const override {
+    for (const auto& p : parts_)
+      if (!p->cuts_only()) return false;
+    return true;
+  }
+  void cut(std::string_view text, std::vector<std::string_view>& out) const override {
+    std::vector<std::string_view> current{text}, next;
+    for (const auto& p : parts_) {
+      next.clear();
+      for (const auto piece : current) p->cut(piece, next);
+      current.swap(next);
+    }
+    for (const auto piece : current)
+      if (!piece.empty()) out.push_back(piece);
   }
 
  private:

@@ -1,10 +1,16 @@
 // emb::Tokenizer: loads tokenizer.json (or vocab.txt) and runs the pipeline.
 #include "embetter/tokenizer.h"
 
+#include <algorithm>
+#include <atomic>
+#include <exception>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "embetter/error.h"
+#include "embetter/threads.h"
 #include "tokenizers/added_vocabulary.h"
 #include "tokenizers/components.h"
 #include "tokenizers/unicode.h"
@@ -22,6 +28,8 @@ struct Tokenizer::Impl {
   std::shared_ptr<const tokenizers::AddedVocabulary> added;
   std::optional<std::int32_t> pad_id;
   std::size_t max_length = 0;
+  /// The pre-tokenizer (if any) only cuts text: words are views, no copies.
+  bool cuts_only() const { return pre_tokenizer == nullptr || pre_tokenizer->cuts_only(); }
 };
 
 namespace {
@@ -147,36 +155,48 @@ Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const
   EMB_CHECK(bad == std::string_view::npos, "Tokenizer::encode: the text is not valid UTF-8 (invalid byte at offset ",
             bad, " of ", text.size(), ")");
   const Impl& im = *impl_;
-  std::vector<tokenizers::Section> sections;
+  // Scratch space kept per thread: encode_batch calls this for every text.
+  thread_local std::vector<tokenizers::Section> sections;
+  thread_local std::vector<tokenizers::Token> tokens;
+  thread_local std::vector<std::string_view> words;
+  sections.clear();
+  tokens.clear();
   im.added->extract_and_normalize(text, im.normalizer.get(), sections);
 
-  std::vector<tokenizers::Token> tokens;
+  const bool cuts_only = im.cuts_only();
   std::vector<tokenizers::Piece> pieces;
   for (auto& section : sections) {
     if (section.token) {
       tokens.push_back({*section.token, std::move(section.text)});
       continue;
     }
+    if (cuts_only) {
+      words.clear();
+      if (im.pre_tokenizer)
+        im.pre_tokenizer->cut(section.text, words);
+      else if (!section.text.empty())
+        words.push_back(section.text);
+      for (const auto w : words) im.model->tokenize(w, tokens);
+      continue;
+    }
     pieces.clear();
     pieces.push_back({std::move(section.text), section.at_origin});
-    if (im.pre_tokenizer) im.pre_tokenizer->pre_tokenize(pieces);
+    im.pre_tokenizer->pre_tokenize(pieces);
     for (const auto& p : pieces)
       if (!p.text.empty()) im.model->tokenize(p.text, tokens);
   }
 
   std::size_t added = 0;
   if (add_special_tokens && im.post_processor) added = im.post_processor->added_tokens();
-  if (im.max_length > 0) {
-    const std::size_t keep = im.max_length > added ? im.max_length - added : 0;
-    if (tokens.size() > keep) tokens.resize(keep);
-  }
+  std::size_t kept = tokens.size();
+  if (im.max_length > 0) kept = std::min(kept, im.max_length > added ? im.max_length - added : 0);
 
   Encoding enc;
-  enc.ids.reserve(tokens.size() + added);
-  enc.tokens.reserve(tokens.size() + added);
-  for (auto& t : tokens) {
-    enc.ids.push_back(t.id);
-    enc.tokens.push_back(std::move(t.value));
+  enc.ids.reserve(kept + added);
+  enc.tokens.reserve(kept + added);
+  for (std::size_t i = 0; i < kept; ++i) {
+    enc.ids.push_back(tokens[i].id);
+    enc.tokens.push_back(std::move(tokens[i].value));
   }
   enc.type_ids.assign(enc.ids.size(), 0);
   enc.special_tokens_mask.assign(enc.ids.size(), 0);
@@ -185,9 +205,40 @@ Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const
 }
 
 std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& texts, bool add_special_tokens) const {
-  std::vector<Encoding> out;
-  out.reserve(texts.size());
-  for (const auto& t : texts) out.push_back(encode(t, add_special_tokens));
+  std::vector<Encoding> out(texts.size());
+  // Texts go to the threads in small chunks from a shared counter: review
+  // lengths vary a lot, so a static split would leave one thread idle.
+  constexpr std::size_t kChunk = 16;
+  const std::size_t chunks = (texts.size() + kChunk - 1) / kChunk;
+  const std::size_t threads = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, num_threads())), chunks);
+  std::atomic<std::size_t> next{0};
+  // The error of the first failing text, as a sequential loop would report:
+  // chunks are handed out in order and every started chunk is finished.
+  std::exception_ptr error;
+  std::size_t error_at = texts.size();
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (std::size_t c = next++; c < chunks; c = next++) {
+      for (std::size_t i = c * kChunk, end = std::min(texts.size(), i + kChunk); i < end; ++i) {
+        try {
+          out[i] = encode(texts[i], add_special_tokens);
+        } catch (...) {
+          std::lock_guard lock(error_mutex);
+          if (i < error_at) {
+            error = std::current_exception();
+            error_at = i;
+          }
+          next = chunks;
+          break;
+        }
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
   return out;
 }
 

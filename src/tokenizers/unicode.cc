@@ -71,6 +71,7 @@ std::size_t count_chars(std::string_view s) {
 }
 
 bool is_whitespace(char32_t c) {
+  if (c < 0x80) return ascii_class(c) & kAsciiWhitespace;
   switch (c) {
     case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
     case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
@@ -84,13 +85,14 @@ bool is_whitespace(char32_t c) {
 // crate, whose tables predate the Unicode that utf8proc ships; unicode_compat.h
 // lists the code points whose answer differs (measured against tokenizers 0.23).
 bool is_punctuation(char32_t c) {
+  if (c < 0x80) return ascii_class(c) & kAsciiPunctuation;
   const auto cat = category(c);
   const bool p = cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO;
   return p != in_sorted(std::begin(compat::kPunctuationFlip), std::end(compat::kPunctuationFlip), c);
 }
 
 bool is_bert_control(char32_t c) {
-  if (c == '\t' || c == '\n' || c == '\r') return false;
+  if (c < 0x80) return ascii_class(c) & kAsciiBertControl;
   const auto cat = category(c);
   const bool other = cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CO ||
                      cat == UTF8PROC_CATEGORY_CS;
@@ -98,11 +100,13 @@ bool is_bert_control(char32_t c) {
 }
 
 bool is_mark_nonspacing(char32_t c) {
+  if (c < 0x300) return false;  // the first mark is U+0300, the compat lists start higher
   const bool mn = category(c) == UTF8PROC_CATEGORY_MN;
   return mn != in_sorted(std::begin(compat::kNonspacingFlip), std::end(compat::kNonspacingFlip), c);
 }
 
 bool is_combining_mark(char32_t c) {
+  if (c < 0x300) return false;
   const auto cat = category(c);
   const bool mark = cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
   return mark != in_sorted(std::begin(compat::kMarkFlip), std::end(compat::kMarkFlip), c);
@@ -115,17 +119,20 @@ bool is_chinese_char(char32_t c) {
 }
 
 bool is_alphanumeric(char32_t c) {
+  if (c < 0x80) return ascii_class(c) & (kAsciiLetter | kAsciiDigit);
   const auto cat = category(c);
   return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
          (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
 }
 
 bool is_regex_letter(char32_t c) {
+  if (c < 0x80) return ascii_class(c) & kAsciiLetter;
   const auto cat = category(c);
   return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
 }
 
 bool is_regex_number(char32_t c) {
+  if (c < 0x80) return ascii_class(c) & kAsciiDigit;
   const auto cat = category(c);
   return cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO;
 }
@@ -136,6 +143,7 @@ bool is_regex_space(char32_t c) { return is_whitespace(c); }
 // connector punctuation and the joiners. Alphabetic = letters, letter numbers and
 // Other_Alphabetic, whose only members outside the marks are the circled letters.
 bool is_regex_word(char32_t c) {
+  if (c < 0x80) return (ascii_class(c) & (kAsciiLetter | kAsciiDigit)) || c == '_';
   const auto cat = category(c);
   if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ND) || cat == UTF8PROC_CATEGORY_NL ||
       cat == UTF8PROC_CATEGORY_PC)

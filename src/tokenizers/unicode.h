@@ -36,6 +36,42 @@ inline char32_t decode_utf8(std::string_view s, std::size_t i, int& len) {
 /// Byte length of the UTF-8 sequence that starts with byte `b0` (valid input).
 inline int utf8_length(unsigned char b0) { return b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4; }
 
+/// Character classes of the ASCII range, one bit each, so that the hot loops
+/// (and the functions below) answer ASCII without asking utf8proc.
+enum AsciiClass : std::uint8_t {
+  kAsciiWhitespace = 1,    ///< Rust is_whitespace: \t \n \v \f \r and space
+  kAsciiBertControl = 2,   ///< is_bert_control: Cc except \t \n \r
+  kAsciiPunctuation = 4,   ///< Unicode P* (is_punctuation)
+  kAsciiBertPunctuation = 8,  ///< BERT's punctuation: P* plus every other ASCII symbol
+  kAsciiLetter = 16,
+  kAsciiDigit = 32,
+};
+
+namespace ascii_tables {
+constexpr std::uint8_t ascii_class_of(unsigned c) {
+  std::uint8_t k = 0;
+  if ((c >= 9 && c <= 13) || c == ' ') k |= kAsciiWhitespace;
+  if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) k |= kAsciiBertControl;
+  for (const char* p = "!\"#%&'()*,-./:;?@[\\]_{}"; *p; ++p)
+    if (static_cast<unsigned>(*p) == c) k |= kAsciiPunctuation;
+  if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
+    k |= kAsciiBertPunctuation;
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) k |= kAsciiLetter;
+  if (c >= '0' && c <= '9') k |= kAsciiDigit;
+  return k;
+}
+struct AsciiTable {
+  std::uint8_t classes[128];
+  constexpr AsciiTable() : classes() {
+    for (unsigned c = 0; c < 128; ++c) classes[c] = ascii_class_of(c);
+  }
+};
+inline constexpr AsciiTable kAsciiTable{};
+}  // namespace ascii_tables
+
+/// The AsciiClass bits of an ASCII code point `c` (< 0x80).
+inline std::uint8_t ascii_class(char32_t c) { return ascii_tables::kAsciiTable.classes[c]; }
+
 /// Appends the UTF-8 encoding of `c` to `out`.
 void append_utf8(std::string& out, char32_t c);
 

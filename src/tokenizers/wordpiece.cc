@@ -19,12 +19,12 @@ class WordPiece final : public Model {
   }
 
   void tokenize(std::string_view word, std::vector<Token>& out) const override {
-    if (count_chars(word) > max_chars_) {
+    if (word.size() > max_chars_ && count_chars(word) > max_chars_) {  // bytes ≥ characters
       out.push_back({unk_id_, unk_});
       return;
     }
     const std::size_t first = out.size();
-    std::string candidate;
+    thread_local std::string candidate;
     std::size_t start = 0;
     while (start < word.size()) {
       std::size_t end = word.size();
