@@ -58,7 +58,6 @@ class TruncatedSvd {
 
   TruncatedSvdParams params_;
   Matrix components_;
-  Matrix components_t_;   // n_features × n_components: the row-major layout transform's product wants
   std::vector<float> singular_values_;
   std::vector<float> explained_variance_ratio_;
 };

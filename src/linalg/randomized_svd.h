@@ -22,11 +22,13 @@ struct RandomizedSvdOptions {
   int n_iter;
 };
 
-/// Top singular triplets of X (n × d). Follows sklearn: the problem is
-/// transposed when n < d, the range finder draws a Gaussian test matrix with
-/// min(n_components + n_oversamples, n, d) columns, runs n_iter power
-/// iterations normalised by LU (none when n_iter ≤ 2), orthonormalises with
-/// QR, and takes an exact SVD (double precision) of the projected matrix.
+/// Top singular triplets of X (n × d), as sklearn's randomized_svd computes
+/// them: the problem is transposed when n < d (M = Xᵀ), the range finder draws
+/// a Gaussian test matrix with min(n_components + n_oversamples, n, d)
+/// columns and runs n_iter power iterations normalised by LU (none when
+/// n_iter ≤ 2), and the projected matrix is decomposed exactly in double. The
+/// iterations run in the smaller of M's two spaces (see randomized_svd.cc);
+/// the spans are sklearn's, the arithmetic is not step for step.
 TruncatedSvdResult randomized_svd(const Eigen::Map<const SparseRowMatrixXf>& X, const RandomizedSvdOptions& opts,
                                   Rng& rng);
 

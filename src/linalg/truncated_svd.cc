@@ -4,8 +4,10 @@
 
 #include "core/eigen.h"
 #include "embetter/error.h"
+#include "embetter/threads.h"
 #include "linalg/csr_view.h"
 #include "linalg/randomized_svd.h"
+#include "linalg/sparse_dense.h"
 
 namespace emb {
 namespace {
@@ -67,9 +69,12 @@ Matrix TruncatedSvd::transform(const SparseMatrix& X) const {
   const linalg::CsrView view(X, "TruncatedSvd.transform: X");
   EMB_CHECK(X.cols == n_features(), "TruncatedSvd.transform: X has ", X.cols,
             " features, but TruncatedSvd was fitted with ", n_features(), " features");
-  Matrix Z(X.rows, components_.rows());
-  // Row-major dense operands let Eigen vectorise over each output row.
-  as_eigen(Z).noalias() = view.eigen() * as_eigen(components_t_);
+  const std::size_t k = components_.rows();
+  Matrix Z(X.rows, k);
+  const auto& x = view.eigen();
+  const linalg::CsrRef a{X.rows, X.cols, x.outerIndexPtr(), x.innerIndexPtr(), x.valuePtr()};
+  // Z = X·componentsᵀ: the kernel reads componentsᵀ in place through strides.
+  linalg::csr_times_dense(a, {components_.data(), X.cols, k, 1, X.cols}, {Z.data(), X.rows, k, k, 1}, num_threads());
   return Z;
 }
 
@@ -82,7 +87,6 @@ TruncatedSvd TruncatedSvd::from_components(Matrix components) {
 
 void TruncatedSvd::set_components(Matrix components) {
   components_ = std::move(components);
-  components_t_ = to_matrix(as_eigen(components_).transpose());
 }
 
 void TruncatedSvd::check_fitted(const char* method) const {
