@@ -138,6 +138,28 @@ TEST(TruncatedSvd, TallMatrixMatchesExactSvd) {
   expect_sklearn_signs(svd.components());
 }
 
+// A wide matrix of exact rank 4 with 3 components: the 13 range vectors
+// (3 + 10 oversamples) span only 4 directions, so the Gram route cannot
+// orthonormalise them and the explicit steps take over.
+TEST(TruncatedSvd, RankDeficientRangeStillMatchesExactSvd) {
+  Rng rng(21);
+  Eigen::MatrixXf a(30, 4), b(4, 80);
+  for (Eigen::Index i = 0; i < a.size(); ++i) a.data()[i] = static_cast<float>(rng.normal());
+  for (Eigen::Index i = 0; i < b.size(); ++i) b.data()[i] = static_cast<float>(rng.normal()) * float(1 + i % 4);
+  const SparseMatrix X = to_csr(a * b);
+  TruncatedSvd svd({.n_components = 3, .random_state = 4});
+  svd.fit(X);
+  const Eigen::BDCSVD<Eigen::MatrixXd> exact(to_dense(X).cast<double>(), Eigen::ComputeThinV);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NEAR(svd.singular_values()[i], exact.singularValues()(i), 1e-4 * exact.singularValues()(0));
+    const double dot = exact.matrixV().col(i).cast<float>().dot(
+        Eigen::Map<const Eigen::VectorXf>(svd.components().row(i).data(), 80));
+    EXPECT_NEAR(std::fabs(dot), 1.0, 1e-4) << "component " << i;
+  }
+  expect_orthonormal_rows(svd.components(), 1e-4);
+  expect_sklearn_signs(svd.components());
+}
+
 TEST(TruncatedSvd, SameSeedSameBits) {
   const SparseMatrix X = tall_low_rank(6);
   TruncatedSvd a({.n_components = 4, .random_state = 11}), b({.n_components = 4, .random_state = 11});

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "embetter/error.h"
+#include "embetter/threads.h"
 #include "embetter/tokenizer.h"
 #include "tokenizer_test_util.h"
 
@@ -155,6 +156,35 @@ TEST(TokenizerApi, VocabularyAccessAndTruncation) {
   const auto batch = tok.encode_batch({"the cat", "", "sat"});
   ASSERT_EQ(batch.size(), 3u);
   EXPECT_EQ(batch[1].ids, (std::vector<std::int32_t>{2, 3}));
+}
+
+// encode_batch shares texts out over threads: the same encodings as encode()
+// one by one, in input order, and the error of the first bad text.
+TEST(TokenizerApi, BatchOnTwoThreadsEqualsOneByOne) {
+  const std::filesystem::path path = test::shared_dir() / "fixtures" / "sbert" / "tiny-bert" / "tokenizer.json";
+  EMB_REQUIRE_FIXTURE(path);
+  const Tokenizer tok = Tokenizer::from_file(path);
+  const char* pieces[] = {"The cat", " sat on", " the mat.", " Café naïve", " 東京 ", "\t[SEP] ", "don't!", "  "};
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < 300; ++i) {
+    std::string t;
+    for (std::size_t j = 0; j < i % 9; ++j) t += pieces[(i * 7 + j) % 8];
+    texts.push_back(t);
+  }
+  const int before = num_threads();
+  set_num_threads(2);
+  const auto batch = tok.encode_batch(texts);
+  ASSERT_EQ(batch.size(), texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const Encoding one = tok.encode(texts[i]);
+    EXPECT_EQ(batch[i].ids, one.ids) << i;
+    EXPECT_EQ(batch[i].tokens, one.tokens) << i;
+    EXPECT_EQ(batch[i].special_tokens_mask, one.special_tokens_mask) << i;
+  }
+  texts[250] = "abcdef\xff";   // invalid at offset 6 of 7
+  texts[20] = "ab\xff";        // invalid at offset 2 of 3: the one to report
+  EXPECT_THAT(message_of<InvalidArgument>([&] { tok.encode_batch(texts); }), HasSubstr("offset 2 of 3"));
+  set_num_threads(before);
 }
 
 }  // namespace
