@@ -10,7 +10,7 @@ encode_batch with rayon (RAYON_NUM_THREADS=N; TOKENIZERS_PARALLELISM=false for 1
 thread), ours through emb::set_num_threads. The ids of every text are compared:
 the table is only printed when they are identical.
 
-    .venv/bin/python bench/tokenizer_vs_rust.py [--threads 1 2] [--repeats 5] [--build build]
+    .venv/bin/python bench/tokenizer_vs_rust.py [--threads 1 2] [--repeats 3] [--build build]
 
 Prints a Markdown table: tokens/s of each (best wall time), the ratio, the CPU
 seconds of each and their ratio (steadier than wall time on a loaded machine),
@@ -111,7 +111,7 @@ def run_ours(args, threads, tmp):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--tokenizer", type=Path, default=DEFAULT_TOKENIZER)
     ap.add_argument("--texts", type=Path, default=DEFAULT_TEXTS)
     ap.add_argument("--field", default="text")
