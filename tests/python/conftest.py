@@ -1,4 +1,5 @@
 """Shared pytest fixtures: where ../shared lives, CI strictness for missing fixtures."""
+import importlib
 import os
 from pathlib import Path
 
@@ -20,6 +21,16 @@ def require(path):
             pytest.fail(f"missing fixture (CI=true): {path}")
         pytest.skip(f"missing fixture: {path}")
     return path
+
+
+def require_module(name):
+    """Imports a reference library; skips (or fails under CI=true) when it is missing."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if IN_CI:
+            pytest.fail(f"missing Python package (CI=true): {name}")
+        pytest.skip(f"missing Python package: {name}")
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from sklearn.utils import estimator_checks, get_tags
 from sklearn.utils.estimator_checks import estimator_checks_generator
 from sklearn.utils.validation import check_is_fitted
 
-from conftest import ROOT, SHARED, require
+from conftest import ROOT, SHARED, require, require_module
 from embetter.finetune import ContrastiveLearner
 from embetter.text import BytePairEncoder, LiteTextEncoder, SentenceEncoder, TextEncoder
 
@@ -89,7 +89,7 @@ TEXTS = texts_for_checks()
 @pytest.fixture(scope="session")
 def model2vec_folder(tmp_path_factory):
     """A small model2vec model (random vectors over tiny-bert's tokenizer), saved by model2vec itself."""
-    StaticModel = pytest.importorskip("model2vec").StaticModel
+    StaticModel = require_module("model2vec").StaticModel
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(require(TINY_BERT) / "tokenizer.json"))

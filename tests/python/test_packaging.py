@@ -9,12 +9,12 @@ from email.parser import Parser
 import pytest
 
 import embetter
-from conftest import ROOT
+from conftest import ROOT, require_module
 
 
 @pytest.fixture(scope="module")
 def metadata(tmp_path_factory):
-    pytest.importorskip("scikit_build_core")
+    require_module("scikit_build_core.build")
     out = tmp_path_factory.mktemp("metadata")
     code = "import sys, scikit_build_core.build as b; print(b.prepare_metadata_for_build_wheel(sys.argv[1]))"
     result = subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, capture_output=True, text=True,
