@@ -30,7 +30,8 @@ constexpr int kAhead = 6;
 
 // Asks for the kBlock values at `p` ahead of use: the rows a sparse row
 // points at are scattered over the packed block, and the hardware prefetcher
-// cannot guess them.
+// cannot guess them. The look-ahead runs on into the next sparse rows (most
+// rows of a term-document matrix hold a handful of values).
 template <class T>
 [[gnu::always_inline]] inline void prefetch_row(const T* p, bool for_write) {
   for (std::size_t line = 0; line < kBlock * sizeof(T); line += 64) {
@@ -44,10 +45,11 @@ template <class T>
 // c (rows × kBlock, packed) = a · b (cols × kBlock, packed).
 template <class T>
 [[gnu::always_inline]] inline void times_block(const CsrRef& a, const T* __restrict b, T* __restrict c) {
+  const int total = a.indptr[a.rows];
   for (std::size_t r = 0; r < a.rows; ++r) {
     T t[kBlock] = {};
     for (int k = a.indptr[r], end = a.indptr[r + 1]; k < end; ++k) {
-      if (k + kAhead < end) prefetch_row(b + static_cast<std::size_t>(a.indices[k + kAhead]) * kBlock, false);
+      if (k + kAhead < total) prefetch_row(b + static_cast<std::size_t>(a.indices[k + kAhead]) * kBlock, false);
       const T v = static_cast<T>(a.values[k]);
       const T* br = b + static_cast<std::size_t>(a.indices[k]) * kBlock;
       for (std::size_t j = 0; j < kBlock; ++j) t[j] += v * br[j];
@@ -60,18 +62,19 @@ template <class T>
 // summed in T (q may be narrower: float values summed in double).
 template <class In, class T>
 [[gnu::always_inline]] inline void gram_block(const CsrRef& a, const In* __restrict q, T* __restrict w) {
+  const int total = a.indptr[a.rows];
   for (std::size_t r = 0; r < a.rows; ++r) {
     const int begin = a.indptr[r], end = a.indptr[r + 1];
     if (begin == end) continue;
     T t[kBlock] = {};
     for (int k = begin; k < end; ++k) {
-      if (k + kAhead < end) prefetch_row(q + static_cast<std::size_t>(a.indices[k + kAhead]) * kBlock, false);
+      if (k + kAhead < total) prefetch_row(q + static_cast<std::size_t>(a.indices[k + kAhead]) * kBlock, false);
       const T v = static_cast<T>(a.values[k]);
       const In* qr = q + static_cast<std::size_t>(a.indices[k]) * kBlock;
       for (std::size_t j = 0; j < kBlock; ++j) t[j] += v * static_cast<T>(qr[j]);
     }
     for (int k = begin; k < end; ++k) {
-      if (k + kAhead < end) prefetch_row(w + static_cast<std::size_t>(a.indices[k + kAhead]) * kBlock, true);
+      if (k + kAhead < total) prefetch_row(w + static_cast<std::size_t>(a.indices[k + kAhead]) * kBlock, true);
       const T v = static_cast<T>(a.values[k]);
       T* wr = w + static_cast<std::size_t>(a.indices[k]) * kBlock;
       for (std::size_t j = 0; j < kBlock; ++j) wr[j] += v * t[j];
