@@ -3,12 +3,15 @@
 /// Truncated SVD of a sparse matrix as scikit-learn's TruncatedSVD
 /// (algorithm='randomized'): Halko et al.'s randomized range finder with
 /// n_iter power iterations normalised by LU factorisation (sklearn's 'auto'
-/// for n_iter > 2), a final QR, and an exact SVD of the small projected
-/// matrix; components carry sklearn's sign convention (the largest-magnitude
-/// entry of each component is positive). No centring, so sparse stays sparse.
-/// The Gaussian test matrix comes from emb::Rng, so results equal sklearn's
-/// only up to the randomized method's accuracy, not bitwise. With a seed and a
-/// fixed thread count the result is bitwise reproducible.
+/// for n_iter > 2), an orthonormal basis of the range, and an exact
+/// decomposition of the small projected matrix, in double. The iterations run
+/// in the smaller of the matrix's two dimensions (same spans, not the same
+/// steps as sklearn). Components carry sklearn's sign convention (the
+/// largest-magnitude entry of each component is positive). No centring, so
+/// sparse stays sparse. The Gaussian test matrix comes from emb::Rng, so
+/// results equal sklearn's only up to the randomized method's accuracy, not
+/// bitwise. With a seed and a fixed thread count the result is bitwise
+/// reproducible.
 #include <cstddef>
 #include <vector>
 

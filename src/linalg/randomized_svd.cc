@@ -157,11 +157,12 @@ TruncatedSvdResult explicit_randomized_svd(const Eigen::Map<const SparseRowMatri
 //    cols)), so the iteration runs on q ← LU(MᵀM·q); MᵀM·q comes from one
 //    gather-scatter pass over M's rows (gram_times_dense). Normalising once
 //    per MᵀM instead of after M and after Mᵀ leaves the span unchanged; the
-//    in-between product is at most σ₁²/σ² apart in scale, far within float.
+//    columns' scales spread by σ₁²/σ_size² between two LUs instead of
+//    σ₁/σ_size (a few hundred for tf-idf), far within float.
 //  - the basis of Y = M·q is orthonormalised through Y's Gram matrix
-//    C = qᵀMᵀM·q = Vy Λ Vyᵀ (Y = Qf·Λ^½·Vyᵀ with Qf orthonormal), all in
-//    double after q itself is orthonormalised: C's condition number is then
-//    that of Y squared, i.e. (σ₁/σ_size)², which double resolves easily.
+//    C = qᵀMᵀM·q = Vy Λ Vyᵀ (Y = Qf·Λ^½·Vyᵀ with Qf orthonormal), with MᵀM·q
+//    summed in double after q itself is orthonormalised: C's condition number
+//    is then that of Y squared, (σ₁/σ_size)², which double resolves easily.
 //  - B = Qfᵀ M = Λ^-½ Vyᵀ (MᵀM·q)ᵀ, and B·Bᵀ gives its left singular vectors
 //    and singular values (an eigenproblem of size × size, in double).
 // A numerically rank-deficient Y (rank < size) goes to explicit_randomized_svd.
