@@ -1,6 +1,7 @@
 #include "nn/kernels.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "core/cpu_features.h"
@@ -161,9 +162,134 @@ EMB_AVX512 void residual_layer_norm_avx512(float* x, const float* y, const float
     }
   }
 }
+
+// Scores of R query rows against NV·16 keys (kt: keys transposed, row
+// stride tp), scaled, plus the bias rows when given.
+template <int R, int NV>
+EMB_AVX512 void attention_scores_tile(const float* q, std::size_t ld, const float* kt, std::size_t tp,
+                                      std::size_t dh, std::size_t t, std::size_t c0, float scale, const float* bias,
+                                      float* scores) {
+  __m512 acc[R][NV];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int c = 0; c < NV; ++c) acc[r][c] = _mm512_setzero_ps();
+  for (std::size_t d = 0; d < dh; ++d) {
+    __m512 kv[NV];
+#pragma GCC unroll 4
+    for (int c = 0; c < NV; ++c) kv[c] = _mm512_loadu_ps(kt + d * tp + c0 + c * 16);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const __m512 bq = _mm512_set1_ps(q[r * ld + d]);
+#pragma GCC unroll 4
+      for (int c = 0; c < NV; ++c) acc[r][c] = _mm512_fmadd_ps(bq, kv[c], acc[r][c]);
+    }
+  }
+  const __m512 s = _mm512_set1_ps(scale);
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int c = 0; c < NV; ++c) {
+      __m512 v = _mm512_mul_ps(acc[r][c], s);
+      const std::size_t col = c0 + c * 16;
+      if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(tail_mask(t - std::min(t, col)), bias + r * t + col));
+      _mm512_storeu_ps(scores + r * tp + col, v);
+    }
+}
+
+// Context rows of R queries: Σ_j p[r][j] · v_j over DV·16 values.
+template <int R, int DV>
+EMB_AVX512 void attention_context_tile(const float* p, std::size_t tp, const float* v, std::size_t ld,
+                                       std::size_t t, float* context, std::size_t ldc) {
+  __m512 acc[R][DV];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int c = 0; c < DV; ++c) acc[r][c] = _mm512_setzero_ps();
+  for (std::size_t j = 0; j < t; ++j) {
+    __m512 vv[DV];
+#pragma GCC unroll 4
+    for (int c = 0; c < DV; ++c) vv[c] = _mm512_loadu_ps(v + j * ld + c * 16);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const __m512 bp = _mm512_set1_ps(p[r * tp + j]);
+#pragma GCC unroll 4
+      for (int c = 0; c < DV; ++c) acc[r][c] = _mm512_fmadd_ps(bp, vv[c], acc[r][c]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int c = 0; c < DV; ++c) _mm512_storeu_ps(context + r * ldc + c * 16, acc[r][c]);
+}
+
+using ScoresTile = void (*)(const float*, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
+                            std::size_t, float, const float*, float*);
+using ContextTile = void (*)(const float*, std::size_t, const float*, std::size_t, std::size_t, float*, std::size_t);
+
+template <int R>
+constexpr std::array<ScoresTile, 4> scores_row() {
+  return {attention_scores_tile<R, 1>, attention_scores_tile<R, 2>, attention_scores_tile<R, 3>,
+          attention_scores_tile<R, 4>};
+}
+template <int R>
+constexpr std::array<ContextTile, 4> context_row() {
+  return {attention_context_tile<R, 1>, attention_context_tile<R, 2>, attention_context_tile<R, 3>,
+          attention_context_tile<R, 4>};
+}
+constexpr std::array<std::array<ScoresTile, 4>, 4> kScoresTiles = {scores_row<1>(), scores_row<2>(), scores_row<3>(),
+                                                                   scores_row<4>()};
+constexpr std::array<std::array<ContextTile, 4>, 4> kContextTiles = {context_row<1>(), context_row<2>(),
+                                                                     context_row<3>(), context_row<4>()};
+
+EMB_AVX512 void attention_head_avx512(const float* q, const float* k, const float* v, std::size_t ld, std::size_t t,
+                                      std::size_t dh, float scale, const float* bias, float* scratch, float* context,
+                                      std::size_t ldc) {
+  const std::size_t tp = (t + 15) / 16 * 16;
+  float* kt = scratch;              // dh × tp, keys transposed, zero past t
+  float* scores = scratch + dh * tp;   // t × tp
+  for (std::size_t d = 0; d < dh; ++d) {
+    for (std::size_t j = 0; j < t; ++j) kt[d * tp + j] = k[j * ld + d];
+    for (std::size_t j = t; j < tp; ++j) kt[d * tp + j] = 0.0f;
+  }
+  for (std::size_t i0 = 0; i0 < t; i0 += 4) {
+    const std::size_t rows = std::min<std::size_t>(4, t - i0);
+    for (std::size_t c0 = 0; c0 < tp; c0 += 64) {
+      const std::size_t nv = std::min<std::size_t>(4, (tp - c0) / 16);
+      kScoresTiles[rows - 1][nv - 1](q + i0 * ld, ld, kt, tp, dh, t, c0, scale, bias ? bias + i0 * t : nullptr,
+                                     scores + i0 * tp);
+    }
+  }
+  softmax_rows_avx512(scores, t, t, tp);
+  const std::size_t dv = dh / 16;
+  for (std::size_t i0 = 0; i0 < t; i0 += 4) {
+    const std::size_t rows = std::min<std::size_t>(4, t - i0);
+    kContextTiles[rows - 1][dv - 1](scores + i0 * tp, tp, v, ld, t, context + i0 * ldc, ldc);
+  }
+}
 #endif
 
 }  // namespace
+
+bool attention_head_supported(std::size_t head_dim) noexcept {
+#ifdef EMB_HAVE_AVX512_KERNELS
+  return cpu_isa() == Isa::Avx512 && head_dim > 0 && head_dim % 16 == 0 && head_dim <= 64;
+#else
+  (void)head_dim;
+  return false;
+#endif
+}
+
+void attention_head(const float* q, const float* k, const float* v, std::size_t ld, std::size_t t,
+                    std::size_t head_dim, float scale, const float* bias, float* scratch, float* context,
+                    std::size_t ldc) noexcept {
+#ifdef EMB_HAVE_AVX512_KERNELS
+  attention_head_avx512(q, k, v, ld, t, head_dim, scale, bias, scratch, context, ldc);
+#else
+  (void)q, (void)k, (void)v, (void)ld, (void)t, (void)head_dim, (void)scale, (void)bias, (void)scratch,
+      (void)context, (void)ldc;
+#endif
+}
 
 void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
                          const float* gamma, const float* beta, float eps) noexcept {

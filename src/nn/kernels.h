@@ -26,6 +26,19 @@ void layer_norm(float* x, std::size_t rows, std::size_t cols, const float* gamma
 void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
                          const float* gamma, const float* beta, float eps) noexcept;
 
+/// Whether attention_head() runs a vector path for heads of this width
+/// (false: the caller uses its portable path).
+bool attention_head_supported(std::size_t head_dim) noexcept;
+
+/// One head of self-attention over one sequence of t tokens:
+/// context[i] = Σ_j softmax_j(scale · q_i·k_j + bias[i·t + j]) · v_j.
+/// q, k, v: rows of head_dim values with row stride ld; context: row stride
+/// ldc; bias: t × t or null. scratch: at least (t + head_dim) · round_up(t, 16)
+/// floats.
+void attention_head(const float* q, const float* k, const float* v, std::size_t ld, std::size_t t,
+                    std::size_t head_dim, float scale, const float* bias, float* scratch, float* context,
+                    std::size_t ldc) noexcept;
+
 /// y[i] += x[i] for i < n.
 void add(float* y, const float* x, std::size_t n) noexcept;
 

@@ -48,8 +48,19 @@ void self_attention(const float* qkv, std::size_t t, std::size_t heads, std::siz
   const auto dh = static_cast<Eigen::Index>(hidden / heads);
   const auto ld = static_cast<Eigen::Index>(3 * hidden);
   const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-  scores.resize(t, t);
   if (t == 0) return;
+  if (kernels::attention_head_supported(static_cast<std::size_t>(dh))) {
+    const std::size_t tp = (t + 15) / 16 * 16;
+    scores.resize(t + static_cast<std::size_t>(dh), tp);
+    for (std::size_t h = 0; h < heads; ++h) {
+      const std::size_t o = h * static_cast<std::size_t>(dh);
+      kernels::attention_head(qkv + o, qkv + hidden + o, qkv + 2 * hidden + o, 3 * hidden, t,
+                              static_cast<std::size_t>(dh), scale, position_bias ? position_bias + h * t * t : nullptr,
+                              scores.data(), context + o, hidden);
+    }
+    return;
+  }
+  scores.resize(t, t);
   auto s = as_eigen(scores);
   for (Eigen::Index h = 0; h < static_cast<Eigen::Index>(heads); ++h) {
     ConstStridedMap q(qkv + h * dh, n, dh, Eigen::OuterStride<>(ld));

@@ -9,6 +9,7 @@
 
 #include "nn/gemm.h"
 #include "nn/kernels.h"
+#include "nn/ops.h"
 
 namespace emb::nn {
 namespace {
@@ -106,6 +107,38 @@ TEST(Kernels, VectorGeluAndSoftmaxMatchTheScalarFormulas) {
   for (float v : x) total += std::exp(static_cast<double>(v) - x.back());
   for (std::size_t i = 0; i < x.size(); ++i)
     EXPECT_NEAR(s[i], std::exp(static_cast<double>(x[i]) - x.back()) / total, 1e-7) << i;
+}
+
+TEST(Ops, AttentionMatchesReferenceForWideHeadsWithAndWithoutBias) {
+  // Head widths the vector path takes (16·n) and one it leaves to Eigen (24).
+  for (std::size_t dh : {16u, 32u, 64u, 24u}) {
+    for (std::size_t t : {1u, 5u, 37u, 70u}) {
+      const std::size_t heads = 2, hidden = heads * dh;
+      Matrix qkv(t, 3 * hidden, random_values(t * 3 * hidden, static_cast<unsigned>(t + dh)));
+      const auto bias = random_values(heads * t * t, 9);
+      for (const float* b : {static_cast<const float*>(nullptr), bias.data()}) {
+        Matrix scores, ctx;
+        self_attention(qkv, heads, b, scores, ctx);
+        for (std::size_t h = 0; h < heads; ++h)
+          for (std::size_t i = 0; i < t; ++i) {
+            std::vector<double> p(t);
+            double mx = -1e300, total = 0.0;
+            for (std::size_t j = 0; j < t; ++j) {
+              double dot = 0.0;
+              for (std::size_t d = 0; d < dh; ++d) dot += double(qkv(i, h * dh + d)) * qkv(j, hidden + h * dh + d);
+              p[j] = dot / std::sqrt(double(dh)) + (b ? b[(h * t + i) * t + j] : 0.0);
+              mx = std::max(mx, p[j]);
+            }
+            for (auto& x : p) total += (x = std::exp(x - mx));
+            for (std::size_t d = 0; d < dh; ++d) {
+              double want = 0.0;
+              for (std::size_t j = 0; j < t; ++j) want += p[j] / total * qkv(j, 2 * hidden + h * dh + d);
+              ASSERT_NEAR(ctx(i, h * dh + d), want, 2e-5) << "dh " << dh << " t " << t << " head " << h;
+            }
+          }
+      }
+    }
+  }
 }
 
 }  // namespace
