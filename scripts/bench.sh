@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every benchmark of bench/ in one command, after the same setup and build as
+# the tests. Each script measures its reference (the original embetter,
+# sentence-transformers, ONNX Runtime, the Rust tokenizers, scikit-learn) in
+# the same run and prints a Markdown table with the machine's load average:
+# the machine may be shared, so compare the ratios, not absolute times.
+#
+#   bash scripts/bench.sh            # all of them (about 15 minutes on 2 cores)
+#   bash scripts/bench.sh finetune   # one: finetune, encoder, tokenizer, lite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+PY=.venv/bin/python
+
+run() {
+  echo
+  echo "## $1"
+  shift
+  "$PY" "$@"
+}
+
+want=${1:-all}
+case "$want" in all | finetune) run "FeedForwardTuner fit vs the original embetter" bench/finetune_vs_original.py --threads 1 --repeats 3 ;; esac
+case "$want" in all | encoder) run "SentenceEncoder vs sentence-transformers and ONNX Runtime" bench/encoder_vs_references.py ;; esac
+case "$want" in all | tokenizer) run "Tokenizer vs the Rust tokenizers library" bench/tokenizer_vs_rust.py ;; esac
+case "$want" in all | lite) run "LiteTextEncoder fit vs scikit-learn" bench/lite_vs_sklearn.py ;; esac
+case "$want" in all | finetune | encoder | tokenizer | lite) ;; *) echo "bench.sh: unknown benchmark '$want' (finetune, encoder, tokenizer, lite)" >&2; exit 2 ;; esac
