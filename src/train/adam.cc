@@ -18,9 +18,9 @@ namespace {
 // unit, which takes ~22 cycles per 16 floats. So there are three variants, picked
 // by what the CPU offers: the portable loop (built with -fno-math-errno so that
 // sqrt vectorises; no fast-math otherwise), the same loop compiled for AVX2, and
-// an AVX-512 kernel that replaces sqrt and division by the hardware's 14-bit
-// reciprocal estimates refined by one Newton step (≈28 bits, i.e. within an ulp
-// or two of the exact float result, on the FMA units instead of the divider).
+// an AVX-512 kernel that leaves only the square root on the divider and forms
+// the reciprocal from the hardware's 14-bit estimate refined by one Newton step
+// on the FMA unit (≈28 bits: within an ulp or two of the exact quotient).
 // torch divides √v by √(1-β2ᵗ); we multiply by its reciprocal, which saves a
 // division per parameter and differs from torch by at most an ulp of √v̂.
 struct AdamCoefficients {
@@ -45,7 +45,7 @@ EMB_TARGET_AVX512 void adam_avx512(std::size_t n, float* p, float* g, float* m, 
   const __m512 w1 = _mm512_set1_ps(c.w1), b2 = _mm512_set1_ps(c.b2), w2 = _mm512_set1_ps(c.w2);
   const __m512 inv_bc2_sqrt = _mm512_set1_ps(c.inv_bc2_sqrt), eps = _mm512_set1_ps(c.eps);
   const __m512 neg_step_size = _mm512_set1_ps(c.neg_step_size);
-  const __m512 half = _mm512_set1_ps(0.5f), three_halves = _mm512_set1_ps(1.5f), two = _mm512_set1_ps(2.0f);
+  const __m512 two = _mm512_set1_ps(2.0f);
   const __m512 zero = _mm512_setzero_ps();
   for (std::size_t i = 0; i < n; i += 16) {
     const __mmask16 lanes = n - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - i)) - 1u);
@@ -56,12 +56,9 @@ EMB_TARGET_AVX512 void adam_avx512(std::size_t n, float* p, float* g, float* m, 
     const __m512 vi = _mm512_fmadd_ps(w2, _mm512_mul_ps(gi, gi), _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, v + i), b2));
     _mm512_mask_storeu_ps(m + i, lanes, mi);
     _mm512_mask_storeu_ps(v + i, lanes, vi);
-    // √v = v · rsqrt(v), rsqrt refined by r ← r (3/2 - v r²/2); v = 0 gives 0, not 0·∞.
-    __m512 r = _mm512_maskz_rsqrt14_ps(lanes, vi);
-    r = _mm512_mul_ps(r, _mm512_fnmadd_ps(_mm512_mul_ps(half, vi), _mm512_mul_ps(r, r), three_halves));
-    const __m512 root = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(vi, zero, _CMP_GT_OQ), vi, r);
-    const __m512 denom = _mm512_fmadd_ps(root, inv_bc2_sqrt, eps);
-    // 1/denom, refined by q ← q (2 - denom q).
+    // √v on the divider unit, which runs beside the FMA unit; 1/(√v̂ + eps) as
+    // the 14-bit reciprocal estimate refined by q ← q (2 - d q) on the FMA unit.
+    const __m512 denom = _mm512_fmadd_ps(_mm512_maskz_sqrt_ps(lanes, vi), inv_bc2_sqrt, eps);
     __m512 q = _mm512_maskz_rcp14_ps(lanes, denom);
     q = _mm512_mul_ps(q, _mm512_fnmadd_ps(denom, q, two));
     const __m512 pi = _mm512_fmadd_ps(neg_step_size, _mm512_mul_ps(mi, q), _mm512_maskz_loadu_ps(lanes, p + i));
