@@ -6,6 +6,7 @@
 // fit_transform; TruncatedSvd fit on that matrix), plus the summed
 // explained-variance ratio of the components (a cheap check that the SVD found
 // the same subspace as scikit-learn's).
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -34,33 +35,18 @@ struct Options {
 
 Options parse(int argc, char** argv) {
   Options o;
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "lite_fit_bench: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--field") o.field = next();
-    else if (a == "--dim") o.dim = std::stoi(next());
-    else if (a == "--threads") o.threads = std::stoi(next());
-    else if (a == "--repeats") o.repeats = std::stoi(next());
-    else if (a == "--seed") o.seed = std::stoull(next());
-    else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "lite_fit_bench: unknown option %s\n", a.c_str());
-      std::exit(2);
-    } else {
-      positional.push_back(a);
-    }
+  CLI::App app{"LiteTextEncoder fit timed on a JSONL file of texts"};
+  app.add_option("texts", o.texts, "JSONL file of texts")->required();
+  app.add_option("--field", o.field, "JSON field holding the text");
+  app.add_option("--dim", o.dim, "SVD components");
+  app.add_option("--threads", o.threads, "threads");
+  app.add_option("--repeats", o.repeats, "timed runs (the best is reported)");
+  app.add_option("--seed", o.seed, "random_state of the SVD");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
-  if (positional.size() != 1) {
-    std::fprintf(stderr, "usage: lite_fit_bench TEXTS.jsonl [--dim 300] [--threads N] [--repeats R] [--seed S]\n");
-    std::exit(2);
-  }
-  o.texts = positional[0];
   return o;
 }
 

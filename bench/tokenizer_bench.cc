@@ -7,6 +7,7 @@
 // the tokens per batch (special tokens included) and the thread count. --ids
 // writes every text's ids (int32 count, then the int32 ids, little-endian) so
 // that the caller can check them against the Rust library's.
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -33,35 +34,19 @@ struct Options {
 
 Options parse(int argc, char** argv) {
   Options o;
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "tokenizer_bench: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--field") o.field = next();
-    else if (a == "--threads") o.threads = std::stoi(next());
-    else if (a == "--repeats") o.repeats = std::stoi(next());
-    else if (a == "--truncation") o.truncation = std::stoul(next());
-    else if (a == "--ids") o.ids = next();
-    else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "tokenizer_bench: unknown option %s\n", a.c_str());
-      std::exit(2);
-    } else {
-      positional.push_back(a);
-    }
+  CLI::App app{"Tokenizer::encode_batch timed on a JSONL file of texts"};
+  app.add_option("tokenizer", o.tokenizer, "tokenizer.json")->required();
+  app.add_option("texts", o.texts, "JSONL file of texts")->required();
+  app.add_option("--field", o.field, "JSON field holding the text");
+  app.add_option("--threads", o.threads, "threads");
+  app.add_option("--repeats", o.repeats, "timed runs (the best is reported)");
+  app.add_option("--truncation", o.truncation, "truncate to this many tokens (0: none)");
+  app.add_option("--ids", o.ids, "write the ids here, to compare with the reference");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
-  if (positional.size() != 2) {
-    std::fprintf(stderr, "usage: tokenizer_bench TOKENIZER_JSON TEXTS.jsonl [--threads N] [--repeats R] "
-                         "[--truncation N] [--ids OUT.bin]\n");
-    std::exit(2);
-  }
-  o.tokenizer = positional[0];
-  o.texts = positional[1];
   return o;
 }
 
