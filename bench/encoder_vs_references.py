@@ -377,9 +377,15 @@ def main() -> None:
                 cells.append(f"{gf:.0f} ({100 * gf / peak[threads]:.0f}%)")
             print(f"| {w} | {threads} | " + " | ".join(cells) + " |")
     print()
+    base = min(a.threads)
     for threads in a.threads:
+        note = ""
+        if threads > base and peak[threads] < 0.75 * peak[base] * threads / base:
+            # Another process held a core: the percentages of this row overstate the efficiency.
+            note = (f" (less than {0.75 * threads / base:.1f}× the {base}-thread peak: other load shared the cores, "
+                    "so this row's % of peak is overstated)")
         print(f"- fp32 GEMM peak, 2048³, {threads} thread(s): " +
-              ", ".join(f"{k} {v:.0f}" for k, v in gemm[threads].items()) + " GFLOP/s")
+              ", ".join(f"{k} {v:.0f}" for k, v in gemm[threads].items()) + " GFLOP/s" + note)
     print(f"- Useful work: {flops['short'] / len(workloads['short']) / 1e6:.1f} MFLOP per short text, "
           f"{flops['long'] / len(workloads['long']) / 1e6:.1f} per long text (real tokens only, attention included)")
     if "ours" in a.engines and "st" in a.engines:
