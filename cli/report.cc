@@ -70,8 +70,10 @@ std::string summary_line(const EmbeddingOutcome& o) {
 }
 
 std::string variance_percent(double fraction) {
+  // Whole percents between 10 and 99; a decimal below, and above, so that a
+  // dominant component reads 99.6%, not a misleading 100%.
   const double p = 100.0 * fraction;
-  return fixed(p, p >= 9.95 ? 0 : 1) + "%";
+  return fixed(p, p >= 9.95 && p < 99.5 ? 0 : 1) + "%";
 }
 
 std::string results_table(const DemoReport& r) {
