@@ -4,8 +4,8 @@
 // registers, instead of three passes over the output. Built once per shape
 // (the JIT compiles it in about a millisecond) and run many times.
 #include <Eigen/Core>
+#include <deque>
 #include <memory>
-#include <vector>
 
 namespace emb::linalg {
 
@@ -35,14 +35,15 @@ class FusedLinear {
 };
 
 /// The layers a training loop needs (a full batch and the last, shorter one),
-/// built on first use and kept.
+/// built on first use and kept. A deque, so that a layer handed out stays put
+/// while later ones are added.
 class FusedLinearCache {
  public:
   const FusedLinear& get(Eigen::Index rows, Eigen::Index in, Eigen::Index out, Activation activation,
                          Eigen::Index ld_x, Eigen::Index ld_out);
 
  private:
-  std::vector<FusedLinear> layers_;
+  std::deque<FusedLinear> layers_;
 };
 
 }  // namespace emb::linalg
