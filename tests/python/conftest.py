@@ -30,7 +30,7 @@ def require_module(name):
     except ImportError:
         if IN_CI:
             pytest.fail(f"missing Python package (CI=true): {name}")
-        pytest.skip(f"missing Python package: {name}")
+        pytest.skip(f"missing Python package: {name} (bash scripts/setup.sh installs it into .venv from requirements-dev.txt)")
 
 
 @pytest.fixture

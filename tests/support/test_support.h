@@ -2,6 +2,7 @@
 // Helpers shared by the test suites: where fixtures live, how a missing
 // fixture is treated (a skip locally, a failure under CI=true), and small
 // comparison utilities.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -25,7 +26,31 @@ std::filesystem::path temp_dir();
 /// Largest |a - b| over two matrices of the same shape.
 float max_abs_diff(const Matrix& a, const Matrix& b);
 
+/// A fixture name as a test-name suffix: gtest accepts only [A-Za-z0-9_], so
+/// "tiny-bert" becomes "tiny_bert". For INSTANTIATE_TEST_SUITE_P over names
+/// (const char* or std::string): pass `test::FixtureParamName()`.
+struct FixtureParamName {
+  template <class Param>
+  std::string operator()(const ::testing::TestParamInfo<Param>& info) const {
+    std::string name(info.param);
+    for (char& c : name)
+      if (c == '-') c = '_';
+    return name;
+  }
+};
+
 }  // namespace emb::test
+
+/// Expects `statement` to throw `type` with a message containing `text`.
+#define EMB_EXPECT_THROW_WITH(statement, type, text)                     \
+  do {                                                                   \
+    try {                                                                \
+      statement;                                                         \
+      ADD_FAILURE() << "expected " #type " from " #statement;            \
+    } catch (const type& e) {                                            \
+      EXPECT_THAT(e.what(), ::testing::HasSubstr(text)) << #statement;   \
+    }                                                                    \
+  } while (0)
 
 /// Skips the test (or fails it under CI=true) when `fixture_path` does not exist.
 #define EMB_REQUIRE_FIXTURE(fixture_path)                                                \
@@ -42,5 +67,5 @@ float max_abs_diff(const Matrix& a, const Matrix& b);
 #define EMB_SKIP_UNLESS_CI(message)                                              \
   do {                                                                           \
     if (::emb::test::in_ci()) FAIL() << "missing under CI=true: " << message;    \
-    GTEST_SKIP() << message;                                                     \
+    GTEST_SKIP() << message << " (bash scripts/setup.sh installs it)";            \
   } while (0)

@@ -57,12 +57,7 @@ TEST_P(EncoderParity, TextsInBatchesOf16AndOneAtATime) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, EncoderParity,
                          ::testing::Values("tiny-bert", "tiny-bert-cased-cls", "tiny-roberta", "tiny-mpnet",
                                            "tiny-bert-max"),
-                         [](const auto& param_info) {
-                           std::string n = param_info.param;
-                           for (auto& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+                         test::FixtureParamName());
 
 TEST(SentenceEncoder, AloneIn16AndIn64MixedLengthsAreBitwiseEqual) {
   EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "golden.jsonl");

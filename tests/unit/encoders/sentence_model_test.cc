@@ -53,12 +53,7 @@ TEST_P(FixtureParity, SentenceEmbeddingsFromGoldenIds) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureParity,
                          ::testing::Values("tiny-bert", "tiny-bert-cased-cls", "tiny-roberta", "tiny-mpnet",
                                            "tiny-bert-max"),
-                         [](const auto& param_info) {
-                           std::string n = param_info.param;
-                           for (auto& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+                         test::FixtureParamName());
 
 TEST(SentenceModel, MaxSeqLengthFromTheRightFile) {
   EMB_REQUIRE_FIXTURE(fixture("tiny-bert-max") / "model.safetensors");

@@ -47,12 +47,7 @@ TEST_P(GoldenTokenEmbeddings, WithinTolerance) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, GoldenTokenEmbeddings,
                          ::testing::Values("tiny-bert", "tiny-bert-cased-cls", "tiny-roberta", "tiny-mpnet",
                                            "tiny-bert-max"),
-                         [](const auto& param_info) {
-                           std::string n = param_info.param;
-                           for (auto& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+                         test::FixtureParamName());
 
 TEST(TransformerEncoder, RejectsTooManyTokensAndUnknownIds) {
   const auto folder = test::shared_dir() / "fixtures/sbert/tiny-roberta";

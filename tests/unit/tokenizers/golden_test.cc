@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "embetter/tokenizer.h"
+#include "support/test_support.h"
 #include "tokenizer_test_util.h"
 
 namespace emb {
@@ -41,12 +42,7 @@ TEST_P(FixtureGolden, InputIdsAndTokensMatch) {
 INSTANTIATE_TEST_SUITE_P(Sbert, FixtureGolden,
                          ::testing::Values("tiny-bert", "tiny-bert-cased-cls", "tiny-roberta", "tiny-mpnet",
                                            "tiny-bert-max"),
-                         [](const auto& param_info) {
-                           std::string s = param_info.param;
-                           for (auto& c : s)
-                             if (c == '-') c = '_';
-                           return s;
-                         });
+                         test::FixtureParamName());
 
 }  // namespace
 }  // namespace emb

@@ -13,18 +13,6 @@
 namespace emb {
 namespace {
 
-using ::testing::HasSubstr;
-
-#define EXPECT_THROW_WITH(statement, type, text)              \
-  do {                                                        \
-    try {                                                     \
-      statement;                                              \
-      ADD_FAILURE() << "expected " #type " from " #statement; \
-    } catch (const type& e) {                                 \
-      EXPECT_THAT(e.what(), HasSubstr(text)) << #statement;   \
-    }                                                         \
-  } while (0)
-
 ContrastiveTunerParams tuner_params(std::uint64_t seed = 4) {
   ContrastiveTunerParams p;
   p.hidden_dim = 8;
@@ -167,49 +155,49 @@ TEST(ContrastiveIo, RoundTripsAreBitwiseAndKindsAreChecked) {
   EXPECT_EQ(learner_copy.params().shape_out, 8);
   EXPECT_EQ(learner_copy.n_steps(), learner.n_steps());
 
-  EXPECT_THROW_WITH(ContrastiveLearner::load(path), ModelLoadError,
+  EMB_EXPECT_THROW_WITH(ContrastiveLearner::load(path), ModelLoadError,
                     "holds a ContrastiveTuner; expected a ContrastiveLearner");
-  EXPECT_THROW_WITH(FeedForwardTuner::load(path), ModelLoadError,
+  EMB_EXPECT_THROW_WITH(FeedForwardTuner::load(path), ModelLoadError,
                     "holds a ContrastiveTuner; expected a FeedForwardTuner");
   FeedForwardTunerParams fp;
   fp.n_epochs = 1;
   const auto ff_path = test::temp_dir() / "ff.safetensors";
   FeedForwardTuner(fp).fit(data.X, data.y).save(ff_path);
-  EXPECT_THROW_WITH(ContrastiveTuner::load(ff_path), ModelLoadError,
+  EMB_EXPECT_THROW_WITH(ContrastiveTuner::load(ff_path), ModelLoadError,
                     "holds a FeedForwardTuner; expected a ContrastiveTuner");
 }
 
 TEST(ContrastiveTuner, BadInputGetsAClearError) {
   const auto data = test::make_blobs(2, 10, 4, 2.0f, 10);
   ContrastiveTuner tuner(tuner_params());
-  EXPECT_THROW_WITH(tuner.transform(data.X), NotFittedError, "not fitted");
-  EXPECT_THROW_WITH(tuner.to_bytes(), NotFittedError, "not fitted");
+  EMB_EXPECT_THROW_WITH(tuner.transform(data.X), NotFittedError, "not fitted");
+  EMB_EXPECT_THROW_WITH(tuner.to_bytes(), NotFittedError, "not fitted");
   auto short_y = data.y;
   short_y.resize(5);
-  EXPECT_THROW_WITH(tuner.fit(data.X, short_y), InvalidArgument, "X has 20 rows but y has 5 labels");
-  EXPECT_THROW_WITH(tuner.fit(Matrix(0, 4), {}), InvalidArgument, "X: expected a non-empty");
-  EXPECT_THROW_WITH(tuner.fit(data.X, std::vector<std::string>(20, "a")), InvalidArgument,
+  EMB_EXPECT_THROW_WITH(tuner.fit(data.X, short_y), InvalidArgument, "X has 20 rows but y has 5 labels");
+  EMB_EXPECT_THROW_WITH(tuner.fit(Matrix(0, 4), {}), InvalidArgument, "X: expected a non-empty");
+  EMB_EXPECT_THROW_WITH(tuner.fit(data.X, std::vector<std::string>(20, "a")), InvalidArgument,
                     "expected at least 2 distinct classes");
   Matrix bad = data.X;
   bad(0, 0) = std::numeric_limits<float>::infinity();
-  EXPECT_THROW_WITH(tuner.fit(bad, data.y), InvalidArgument, "X: expected finite values, found inf at row 0");
-  EXPECT_THROW_WITH(tuner.partial_fit(data.X, data.y), InvalidArgument, "classes must be given");
+  EMB_EXPECT_THROW_WITH(tuner.fit(bad, data.y), InvalidArgument, "X: expected finite values, found inf at row 0");
+  EMB_EXPECT_THROW_WITH(tuner.partial_fit(data.X, data.y), InvalidArgument, "classes must be given");
   EXPECT_FALSE(tuner.fitted());
 
   tuner.fit(data.X, data.y);
   auto unknown = data.y;
   unknown[2] = "nope";
-  EXPECT_THROW_WITH(tuner.partial_fit(data.X, unknown), InvalidArgument, "unknown label 'nope' at position 2");
-  EXPECT_THROW_WITH(tuner.partial_fit(data.X, std::vector<std::string>(20, "class_0")), InvalidArgument,
+  EMB_EXPECT_THROW_WITH(tuner.partial_fit(data.X, unknown), InvalidArgument, "unknown label 'nope' at position 2");
+  EMB_EXPECT_THROW_WITH(tuner.partial_fit(data.X, std::vector<std::string>(20, "class_0")), InvalidArgument,
                     "at least 2 distinct classes");
-  EXPECT_THROW_WITH(tuner.transform(Matrix(2, 7)), InvalidArgument, "X has 7 features per row");
+  EMB_EXPECT_THROW_WITH(tuner.transform(Matrix(2, 7)), InvalidArgument, "X has 7 features per row");
 
   auto p = tuner_params();
   p.n_neg = -1;
-  EXPECT_THROW_WITH(ContrastiveTuner{p}, InvalidArgument, "n_neg");
+  EMB_EXPECT_THROW_WITH(ContrastiveTuner{p}, InvalidArgument, "n_neg");
   p = tuner_params();
   p.hidden_dim = 0;
-  EXPECT_THROW_WITH(ContrastiveTuner{p}, InvalidArgument, "hidden_dim");
+  EMB_EXPECT_THROW_WITH(ContrastiveTuner{p}, InvalidArgument, "hidden_dim");
 }
 
 TEST(ContrastiveLearner, BadInputGetsAClearError) {
@@ -218,17 +206,17 @@ TEST(ContrastiveLearner, BadInputGetsAClearError) {
   p.random_state = 1;
   ContrastiveLearner learner(p);
   const Matrix X(4, 2, {1, 2, 3, 4, 5, 6, 7, 8});
-  EXPECT_THROW_WITH(learner.predict(X, X), NotFittedError, "not fitted");
-  EXPECT_THROW_WITH(learner.fit(X, Matrix(4, 3), {1, 0, 1, 0}), InvalidArgument,
+  EMB_EXPECT_THROW_WITH(learner.predict(X, X), NotFittedError, "not fitted");
+  EMB_EXPECT_THROW_WITH(learner.fit(X, Matrix(4, 3), {1, 0, 1, 0}), InvalidArgument,
                     "X2 has shape (4, 3); expected the shape of X1 (4, 2)");
-  EXPECT_THROW_WITH(learner.fit(X, X, {1, 0}), InvalidArgument, "X1 has 4 rows but y has 2 values");
-  EXPECT_THROW_WITH(learner.fit(X, X, {1, 0, std::nanf(""), 0}), InvalidArgument,
+  EMB_EXPECT_THROW_WITH(learner.fit(X, X, {1, 0}), InvalidArgument, "X1 has 4 rows but y has 2 values");
+  EMB_EXPECT_THROW_WITH(learner.fit(X, X, {1, 0, std::nanf(""), 0}), InvalidArgument,
                     "y: expected finite similarities, found nan at position 2");
   learner.fit(X, X, {1, 1, 1, 1});
-  EXPECT_THROW_WITH(learner.predict(X, Matrix(3, 2)), InvalidArgument, "X1 has 4 rows but X2 has 3");
-  EXPECT_THROW_WITH(learner.transform(Matrix(1, 5)), InvalidArgument, "X has 5 features per row");
+  EMB_EXPECT_THROW_WITH(learner.predict(X, Matrix(3, 2)), InvalidArgument, "X1 has 4 rows but X2 has 3");
+  EMB_EXPECT_THROW_WITH(learner.transform(Matrix(1, 5)), InvalidArgument, "X has 5 features per row");
   p.batch_size = 0;
-  EXPECT_THROW_WITH(ContrastiveLearner{p}, InvalidArgument, "batch_size");
+  EMB_EXPECT_THROW_WITH(ContrastiveLearner{p}, InvalidArgument, "batch_size");
 }
 
 }  // namespace

@@ -12,8 +12,6 @@
 namespace emb {
 namespace {
 
-using ::testing::HasSubstr;
-
 FeedForwardTunerParams small_params(std::uint64_t seed = 7) {
   FeedForwardTunerParams p;
   p.hidden_dim = 8;
@@ -28,17 +26,6 @@ double accuracy(const std::vector<std::string>& a, const std::vector<std::string
   for (std::size_t i = 0; i < a.size(); ++i) ok += a[i] == b[i];
   return static_cast<double>(ok) / static_cast<double>(a.size());
 }
-
-// Matches `statement` throwing `type` with a message containing `text`.
-#define EXPECT_THROW_WITH(statement, type, text)                 \
-  do {                                                           \
-    try {                                                        \
-      statement;                                                 \
-      ADD_FAILURE() << "expected " #type " from " #statement;    \
-    } catch (const type& e) {                                    \
-      EXPECT_THAT(e.what(), HasSubstr(text)) << #statement;      \
-    }                                                            \
-  } while (0)
 
 TEST(FeedForwardTuner, DefaultsAreTheOriginals) {
   const FeedForwardTunerParams p;
@@ -159,22 +146,22 @@ TEST(FeedForwardTuner, ProgressIsReportedOncePerEpochAndCanCancel) {
   EXPECT_EQ(seen, (std::vector<std::size_t>{1, 2, 3, 4, 5}));
 
   p.progress = [](std::size_t done, std::size_t) { return done < 2; };
-  EXPECT_THROW_WITH(FeedForwardTuner(p).fit(data.X, data.y), Interrupted, "interrupted at 2/5");
+  EMB_EXPECT_THROW_WITH(FeedForwardTuner(p).fit(data.X, data.y), Interrupted, "interrupted at 2/5");
 }
 
 TEST(FeedForwardTuner, BadParametersAreRejectedByName) {
   auto p = small_params();
   p.hidden_dim = 0;
-  EXPECT_THROW_WITH(FeedForwardTuner{p}, InvalidArgument, "hidden_dim");
+  EMB_EXPECT_THROW_WITH(FeedForwardTuner{p}, InvalidArgument, "hidden_dim");
   p = small_params();
   p.n_epochs = -1;
-  EXPECT_THROW_WITH(FeedForwardTuner{p}, InvalidArgument, "n_epochs");
+  EMB_EXPECT_THROW_WITH(FeedForwardTuner{p}, InvalidArgument, "n_epochs");
   p = small_params();
   p.batch_size = 0;
-  EXPECT_THROW_WITH(FeedForwardTuner{p}, InvalidArgument, "batch_size");
+  EMB_EXPECT_THROW_WITH(FeedForwardTuner{p}, InvalidArgument, "batch_size");
   p = small_params();
   p.learning_rate = std::numeric_limits<float>::quiet_NaN();
-  EXPECT_THROW_WITH(FeedForwardTuner{p}, InvalidArgument, "learning_rate");
+  EMB_EXPECT_THROW_WITH(FeedForwardTuner{p}, InvalidArgument, "learning_rate");
 }
 
 TEST(FeedForwardTuner, BadInputGetsAClearError) {
@@ -182,42 +169,42 @@ TEST(FeedForwardTuner, BadInputGetsAClearError) {
   FeedForwardTuner tuner(small_params());
 
   // transform / predict before fit
-  EXPECT_THROW_WITH(tuner.transform(data.X), NotFittedError, "not fitted");
-  EXPECT_THROW_WITH(tuner.predict(data.X), NotFittedError, "not fitted");
-  EXPECT_THROW_WITH(tuner.classes(), NotFittedError, "not fitted");
+  EMB_EXPECT_THROW_WITH(tuner.transform(data.X), NotFittedError, "not fitted");
+  EMB_EXPECT_THROW_WITH(tuner.predict(data.X), NotFittedError, "not fitted");
+  EMB_EXPECT_THROW_WITH(tuner.classes(), NotFittedError, "not fitted");
 
   // mismatched row counts
   auto short_y = data.y;
   short_y.pop_back();
-  EXPECT_THROW_WITH(tuner.fit(data.X, short_y), InvalidArgument, "X has 20 rows but y has 19 labels");
+  EMB_EXPECT_THROW_WITH(tuner.fit(data.X, short_y), InvalidArgument, "X has 20 rows but y has 19 labels");
   // empty input
-  EXPECT_THROW_WITH(tuner.fit(Matrix(), {}), InvalidArgument, "X: expected a non-empty");
+  EMB_EXPECT_THROW_WITH(tuner.fit(Matrix(), {}), InvalidArgument, "X: expected a non-empty");
   // one class only
-  EXPECT_THROW_WITH(tuner.fit(data.X, std::vector<std::string>(20, "spam")), InvalidArgument,
+  EMB_EXPECT_THROW_WITH(tuner.fit(data.X, std::vector<std::string>(20, "spam")), InvalidArgument,
                     "expected at least 2 distinct classes, got 1 ('spam')");
   // NaN and infinity
   Matrix bad = data.X;
   bad(3, 2) = std::numeric_limits<float>::quiet_NaN();
-  EXPECT_THROW_WITH(tuner.fit(bad, data.y), InvalidArgument, "X: expected finite values, found nan at row 3");
+  EMB_EXPECT_THROW_WITH(tuner.fit(bad, data.y), InvalidArgument, "X: expected finite values, found nan at row 3");
   bad(3, 2) = -std::numeric_limits<float>::infinity();
-  EXPECT_THROW_WITH(tuner.fit(bad, data.y), InvalidArgument, "found -inf at row 3");
+  EMB_EXPECT_THROW_WITH(tuner.fit(bad, data.y), InvalidArgument, "found -inf at row 3");
   // partial_fit needs the classes the first time; unknown labels later
-  EXPECT_THROW_WITH(tuner.partial_fit(data.X, data.y), InvalidArgument, "classes must be given on the first call");
-  EXPECT_THROW_WITH(tuner.partial_fit(data.X, data.y, {"class_0"}), InvalidArgument, "at least 2 distinct classes");
+  EMB_EXPECT_THROW_WITH(tuner.partial_fit(data.X, data.y), InvalidArgument, "classes must be given on the first call");
+  EMB_EXPECT_THROW_WITH(tuner.partial_fit(data.X, data.y, {"class_0"}), InvalidArgument, "at least 2 distinct classes");
   EXPECT_FALSE(tuner.fitted());  // failed calls leave nothing half-initialised
 
   tuner.fit(data.X, data.y);
   auto unknown = data.y;
   unknown[4] = "class_9";
-  EXPECT_THROW_WITH(tuner.partial_fit(data.X, unknown), InvalidArgument, "unknown label 'class_9' at position 4");
-  EXPECT_THROW_WITH(tuner.partial_fit(data.X, data.y, {"class_0", "class_1", "class_2"}), InvalidArgument,
+  EMB_EXPECT_THROW_WITH(tuner.partial_fit(data.X, unknown), InvalidArgument, "unknown label 'class_9' at position 4");
+  EMB_EXPECT_THROW_WITH(tuner.partial_fit(data.X, data.y, {"class_0", "class_1", "class_2"}), InvalidArgument,
                     "classes differ");
   // wrong feature count at transform and partial_fit
   const Matrix wide(3, 5);
-  EXPECT_THROW_WITH(tuner.transform(wide), InvalidArgument, "X has 5 features per row, but the tuner was fitted on 4");
-  EXPECT_THROW_WITH(tuner.partial_fit(wide, {"class_0", "class_1", "class_0"}), InvalidArgument,
+  EMB_EXPECT_THROW_WITH(tuner.transform(wide), InvalidArgument, "X has 5 features per row, but the tuner was fitted on 4");
+  EMB_EXPECT_THROW_WITH(tuner.partial_fit(wide, {"class_0", "class_1", "class_0"}), InvalidArgument,
                     "X has 5 features per row");
-  EXPECT_THROW_WITH(tuner.transform(bad), InvalidArgument, "expected finite values");
+  EMB_EXPECT_THROW_WITH(tuner.transform(bad), InvalidArgument, "expected finite values");
 }
 
 }  // namespace
