@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "core/avx512_math.h"
 #include "core/cpu_features.h"
 #include "nn/cpu_isa.h"
 
@@ -17,6 +18,10 @@
 
 namespace emb::nn::kernels {
 namespace {
+
+#ifdef EMB_HAVE_AVX512_KERNELS
+using simd::exp16;
+#endif
 
 // The erf form is transformers' "gelu"; the tanh form is "gelu_new" /
 // "gelu_pytorch_tanh". Constants as in transformers/activations.py.
@@ -41,27 +46,6 @@ void apply_rows(float* y, std::size_t rows, std::size_t cols, const float* bias,
 }
 
 #ifdef EMB_HAVE_AVX512_KERNELS
-// e^x for x ≤ 88: x = n·ln 2 + r with |r| ≤ ln 2 / 2, e^r by its Taylor
-// series to r⁷ (relative error < 1e-8 there), times 2^n by scalef (which
-// also flushes large negative n to 0).
-EMB_AVX512 inline __m512 exp16(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  // ln 2 split so that n · ln2_hi is exact.
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 5040);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
-
 // 0.5·x·(1 + erf(x/√2)) with erf from Abramowitz & Stegun 7.1.26
 // (absolute error ≤ 1.5e-7).
 EMB_AVX512 inline __m512 gelu_erf16(__m512 x) {
