@@ -98,6 +98,10 @@ Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<s
   }
   std::vector<std::size_t> chunk_begin;
   const std::size_t batches = (n + options.batch_size - 1) / options.batch_size;
+  const std::size_t offset = options.progress_offset;
+  const std::size_t total = std::max(options.progress_total, offset + n);
+  const std::size_t batches_before = offset / options.batch_size;
+  const std::size_t batches_total = (total + options.batch_size - 1) / options.batch_size;
   for (std::size_t b = 0; b < batches; ++b) {
     const std::size_t begin = b * options.batch_size, end = std::min(n, begin + options.batch_size);
     split_into_chunks(views, begin, end, threads, chunk_begin);
@@ -125,8 +129,8 @@ Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<s
     work(0);
     for (auto& t : pool) t.join();
     if (error) std::rethrow_exception(error);
-    if (options.show_progress_bar && !options.progress) draw_bar(b + 1, batches);
-    report_progress(options.progress, end, n, "SentenceEncoder.encode");
+    if (options.show_progress_bar && !options.progress) draw_bar(batches_before + b + 1, batches_total);
+    report_progress(options.progress, offset + end, total, "SentenceEncoder.encode");
   }
   return out;
 }

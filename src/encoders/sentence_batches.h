@@ -19,6 +19,11 @@ struct BatchOptions {
   int num_threads = 0;   ///< 0: emb::num_threads()
   bool show_progress_bar = false;
   ProgressFn progress;
+  /// When these sequences are one window of a longer list: the sequences
+  /// before them and the list's length (0 = these sequences are all), so that
+  /// progress counts over the whole list.
+  std::size_t progress_offset = 0;
+  std::size_t progress_total = 0;
 };
 
 /// Row i is the embedding of sequences[i] (n × model.dim()).

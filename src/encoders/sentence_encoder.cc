@@ -99,36 +99,64 @@ std::vector<std::int32_t> SentenceEncoder::token_ids(std::string_view text) cons
   return std::move(enc.ids);
 }
 
-Matrix SentenceEncoder::encode(const std::vector<std::string>& texts) const {
-  const auto& o = impl_->options;
-  std::vector<std::vector<std::int32_t>> ids(texts.size());
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    try {
-      ids[i] = token_ids(texts[i]);
-    } catch (const InvalidArgument& e) {
-      throw InvalidArgument("SentenceEncoder.encode: text " + std::to_string(i) + ": " + e.what());
-    }
-  }
-  encoders::BatchOptions b;
-  b.batch_size = static_cast<std::size_t>(o.batch_size);
-  b.num_threads = o.num_threads;
-  b.show_progress_bar = o.show_progress_bar;
-  b.progress = o.progress;
-  Matrix full = encoders::embed_sequences(impl_->model, ids, b);
-  const std::size_t dim = impl_->dim;
-  if (dim == full.cols() && !o.normalize_embeddings) return full;
-  // sentence-transformers truncates first, then normalises.
-  Matrix out(full.rows(), dim);
+namespace {
+
+// Texts tokenised at a time by encode(). The token ids of a window are all
+// that is held besides the output, and the first cancellation check comes
+// after one window's tokenisation and one batch, however long the list.
+// Embeddings do not depend on the batch a text lands in, so windows change
+// no result; sorting by length within a window of a few thousand texts packs
+// batches as well as sorting the whole list.
+constexpr std::size_t kWindowTexts = 2048;
+
+// sentence-transformers truncates first (truncate_dim), then normalises.
+void copy_rows(const Matrix& full, std::size_t first_row, bool normalize, Matrix& out) {
+  const std::size_t dim = out.cols();
   for (std::size_t r = 0; r < full.rows(); ++r) {
     const auto src = full.row(r);
-    auto dst = out.row(r);
+    auto dst = out.row(first_row + r);
     std::copy_n(src.begin(), dim, dst.begin());
-    if (o.normalize_embeddings) {
+    if (normalize) {
       double sq = 0.0;
       for (float v : dst) sq += static_cast<double>(v) * v;
       const float norm = std::max(static_cast<float>(std::sqrt(sq)), 1e-12f);
       for (float& v : dst) v /= norm;
     }
+  }
+}
+
+}  // namespace
+
+Matrix SentenceEncoder::encode(const std::vector<std::string>& texts) const {
+  const auto& o = impl_->options;
+  const std::size_t n = texts.size();
+  encoders::BatchOptions b;
+  b.batch_size = static_cast<std::size_t>(o.batch_size);
+  b.num_threads = o.num_threads;
+  b.show_progress_bar = o.show_progress_bar;
+  b.progress = o.progress;
+  b.progress_total = n;
+  // A whole number of batches per window, so that batches (and the progress
+  // bar's count of them) are the same as without windows.
+  const std::size_t window = (kWindowTexts + b.batch_size - 1) / b.batch_size * b.batch_size;
+  const bool whole_rows = impl_->dim == impl_->model.dim() && !o.normalize_embeddings;
+  Matrix out(0, impl_->dim);
+  std::vector<std::vector<std::int32_t>> ids;
+  for (std::size_t begin = 0; begin < n; begin += window) {
+    const std::size_t end = std::min(n, begin + window);
+    ids.resize(end - begin);
+    for (std::size_t i = begin; i < end; ++i) {
+      try {
+        ids[i - begin] = token_ids(texts[i]);
+      } catch (const InvalidArgument& e) {
+        throw InvalidArgument("SentenceEncoder.encode: text " + std::to_string(i) + ": " + e.what());
+      }
+    }
+    b.progress_offset = begin;
+    Matrix rows = encoders::embed_sequences(impl_->model, ids, b);
+    if (end - begin == n && whole_rows) return rows;  // one window: no copy
+    if (begin == 0) out = Matrix(n, impl_->dim);
+    copy_rows(rows, begin, o.normalize_embeddings, out);
   }
   return out;
 }

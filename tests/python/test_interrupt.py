@@ -79,9 +79,10 @@ def test_ctrl_c_stops_sentence_encoder_transform():
         setup=f"""
         from embetter.text import SentenceEncoder
         enc = SentenceEncoder({str(folder)!r}, batch_size=16).fit([])
-        # Long texts: the signal is checked between batches, not while the
-        # texts are tokenized up front, so tokenizing must be the short part.
-        texts = [" ".join(["films, actors and the plot"] * 20) + " %d" % i for i in range(4000)]
+        # Long texts, many more than encode() tokenises at a time (2048): the
+        # signal is checked after each batch, so it is honoured long before
+        # the later texts are tokenised.
+        texts = [" ".join(["films, actors and the plot"] * 20) + " %d" % i for i in range(40000)]
         """,
         call="enc.transform(texts)",
         after="assert enc.transform(['again']).shape[0] == 1",

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <numeric>
 
 #include "embetter/error.h"
 #include "embetter/sentence_encoder.h"
@@ -115,6 +116,51 @@ TEST(SentenceEncoder, MaxSeqLengthOption) {
   o.max_seq_length = 513;   // 514 positions less RoBERTa's offset of 2
   EXPECT_THROW(SentenceEncoder::load(fixture("tiny-roberta").string(), o), InvalidArgument);
   EXPECT_EQ(SentenceEncoder::load(fixture("tiny-roberta").string()).encode({}).rows(), 0u);
+}
+
+// More texts than encode() tokenises at a time (2048): rows equal those of
+// shorter calls, progress counts over the whole list, and a stop requested
+// at the first batch comes before the later texts are even tokenised.
+TEST(SentenceEncoder, LongListsAreTokenisedAWindowAtATime) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-mpnet") / "golden.jsonl");
+  const auto golden = texts_of(test::read_golden(fixture("tiny-mpnet") / "golden.jsonl"));
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < 2200; ++i) texts.push_back(golden[i % golden.size()] + " " + std::to_string(i));
+  std::vector<std::pair<std::size_t, std::size_t>> reports;
+  SentenceEncoderOptions o = with_batch(32);
+  o.truncate_dim = 48;  // rows are truncated and normalised window by window
+  o.normalize_embeddings = true;
+  o.progress = [&](std::size_t done, std::size_t total) {
+    reports.emplace_back(done, total);
+    return true;
+  };
+  const auto enc = SentenceEncoder::load(fixture("tiny-mpnet").string(), o);
+  const Matrix all = enc.encode(texts);
+  ASSERT_EQ(all.rows(), texts.size());
+  ASSERT_EQ(all.cols(), 48u);
+  ASSERT_EQ(reports.size(), (texts.size() + 31) / 32);
+  for (std::size_t i = 0; i < reports.size(); ++i)
+    ASSERT_EQ(reports[i], std::make_pair(std::min(texts.size(), 32 * (i + 1)), texts.size()));
+  for (std::size_t start : {0, 2000, 2040, 2100}) {
+    const std::vector<std::string> part(texts.begin() + start, texts.begin() + start + 100);
+    std::vector<std::size_t> rows(part.size());
+    std::iota(rows.begin(), rows.end(), start);
+    EXPECT_EQ(enc.encode(part), all.select_rows(rows)) << "rows " << start << "..";
+  }
+
+  texts[2150] = "not \xff UTF-8";
+  EXPECT_THROW(
+      {
+        try {
+          enc.encode(texts);
+        } catch (const InvalidArgument& e) {
+          EXPECT_NE(std::string(e.what()).find("text 2150"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      InvalidArgument);
+  o.progress = [](std::size_t, std::size_t) { return false; };
+  EXPECT_THROW(SentenceEncoder::load(fixture("tiny-mpnet").string(), o).encode(texts), Interrupted);
 }
 
 TEST(SentenceEncoder, RealMiniLmOnTexts) {
