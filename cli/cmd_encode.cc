@@ -1,13 +1,14 @@
 // embetter encode: texts in, a float32 .npy of sentence-transformers
-// embeddings out (one row per text, input order).
+// embeddings out (one row per text, input order), streamed a chunk at a time.
 #include <memory>
 
 #include "commands.h"
 #include "embetter/error.h"
 #include "embetter/jsonl.h"
-#include "embetter/npy.h"
 #include "embetter/sentence_encoder.h"
 #include "inputs.h"
+#include "io/npy_writer.h"
+#include "io/text_reader.h"
 
 namespace emb::cli {
 namespace {
@@ -17,36 +18,63 @@ namespace fs = std::filesystem;
 struct EncodeOptions {
   std::string model, in, text_field = "text", out;
   int batch_size = 32;
+  std::size_t chunk_size = 4096;
   bool normalize = false;
 };
 
 /// .jsonl: the value at --text-field of each line; anything else: one text per line.
-std::vector<std::string> read_texts(const EncodeOptions& o) {
+io::TextReader open_texts(const EncodeOptions& o) {
   const fs::path path(o.in);
   std::error_code ec;
   EMB_CHECK(fs::exists(path, ec), describe("--in", path), ": no such file");
   EMB_CHECK(!fs::is_directory(path, ec), describe("--in", path), ": is a folder; expected a .txt or .jsonl file");
-  std::vector<std::string> texts;
+  return io::TextReader(path, path.extension() == ".jsonl" ? o.text_field : "");
+}
+
+/// The next chunk of texts; reading errors (which name the file and line) become --in errors.
+bool read_chunk(io::TextReader& reader, std::size_t size, JsonlColumns& chunk) {
   try {
-    texts = path.extension() == ".jsonl" ? read_jsonl(path, o.text_field).texts : read_lines(path);
-  } catch (const Error& e) {
+    return reader.read(size, chunk);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--in: ") + e.what());
+  } catch (const ModelLoadError& e) {
     throw InvalidArgument(std::string("--in: ") + e.what());
   }
-  EMB_CHECK(!texts.empty(), describe("--in", path), ": holds no texts");
-  return texts;
+}
+
+/// A first pass over the input, holding one chunk at a time: every line is
+/// checked before the model is loaded (seconds) or anything is encoded, and
+/// the count sizes the progress bar.
+std::size_t count_texts(const EncodeOptions& o) {
+  io::TextReader reader = open_texts(o);
+  JsonlColumns chunk;
+  while (read_chunk(reader, o.chunk_size, chunk)) {
+  }
+  EMB_CHECK(reader.texts_read() > 0, describe("--in", o.in), ": holds no texts (the file is empty or blank)");
+  return reader.texts_read();
 }
 
 void run_encode(const EncodeOptions& o, const GlobalOptions& global) {
   const Console console(global);
-  // Every input is checked before the model is loaded (seconds) or anything encoded.
   check_output_path(o.out, "--out", {".npy"});
-  const std::vector<std::string> texts = read_texts(o);
+  // A file is read twice: the first pass checks every line before the model
+  // is loaded (seconds) or anything is encoded, and counts the texts for the
+  // progress bar. A pipe can be read only once: a bad line there stops the
+  // encoding where it is found, and nothing is written.
+  std::error_code ec;
+  const bool rereadable = fs::is_regular_file(o.in, ec);
+  const std::size_t total = rereadable ? count_texts(o) : 0;  // 0: unknown
 
+  // Texts are read, encoded and written a chunk at a time, so memory is
+  // bounded by the chunk, not the input; rows are the same bit for bit
+  // whatever the chunk size (an embedding never depends on its batch).
+  std::size_t done_before = 0;  // texts of the chunks already written
+  ProgressBar bar(console, "encoding");
+  const ProgressFn bar_callback = bar.callback();
   SentenceEncoderOptions options;
   options.batch_size = o.batch_size;
   options.normalize_embeddings = o.normalize;
-  ProgressBar bar(console, "encoding");
-  options.progress = bar.callback();
+  options.progress = [&](std::size_t done, std::size_t) { return bar_callback(done_before + done, total); };
   console.step("loading " + o.model);
   const SentenceEncoder encoder = [&] {
     try {
@@ -57,12 +85,20 @@ void run_encode(const EncodeOptions& o, const GlobalOptions& global) {
       throw InvalidArgument("--model " + o.model + ": " + e.what());
     }
   }();
-  console.step("encoding " + std::to_string(texts.size()) + " texts with " + encoder.model_path());
-  const Matrix embeddings = encoder.encode(texts);
+  console.step("encoding " + (total ? std::to_string(total) + " texts" : "the texts of " + o.in) + " with " +
+               encoder.model_path());
+  io::TextReader reader = open_texts(o);
+  io::NpyWriter writer(o.out, encoder.dim());  // a temporary file until commit()
+  JsonlColumns chunk;
+  while (read_chunk(reader, o.chunk_size, chunk)) {
+    writer.append(encoder.encode(chunk.texts));
+    done_before += chunk.texts.size();
+  }
   bar.finish();
-  write_npy(o.out, embeddings);
-  console.step("wrote " + o.out + " (" + std::to_string(embeddings.rows()) + " x " +
-               std::to_string(embeddings.cols()) + " float32)");
+  EMB_CHECK(writer.rows() > 0, describe("--in", o.in), ": holds no texts (the file is empty or blank)");
+  writer.commit();
+  console.step("wrote " + o.out + " (" + std::to_string(writer.rows()) + " x " + std::to_string(writer.cols()) +
+               " float32)");
 }
 
 }  // namespace
@@ -77,6 +113,9 @@ Command add_encode_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--text-field", o->text_field, "Field of the .jsonl file holding the text")->capture_default_str();
   cmd->add_option("--out", o->out, "The embeddings to write: .npy (float32, one row per text)")->required();
   cmd->add_option("--batch-size", o->batch_size, "Texts per batch")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--chunk-size", o->chunk_size, "Texts read, encoded and written at a time (bounds the memory)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
   cmd->add_flag("--normalize", o->normalize, "L2-normalise each embedding");
   return [o, &global] { run_encode(*o, global); };
 }

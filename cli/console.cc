@@ -54,12 +54,17 @@ ProgressFn ProgressBar::callback() {
 
 void ProgressBar::draw(std::size_t done, std::size_t total) {
   const auto now = std::chrono::steady_clock::now();
-  // Redraw at most every 50 ms, and always at the end.
-  if (drawn_ && done < total && now - last_draw_ < std::chrono::milliseconds(50)) return;
+  // Redraw at most every 50 ms, and always at the end (when the end is known).
+  if (drawn_ && (total == 0 || done < total) && now - last_draw_ < std::chrono::milliseconds(50)) return;
   last_draw_ = now;
   drawn_ = true;
+  if (total == 0) {  // an input of unknown length (a pipe): a count, no bar
+    std::fprintf(stderr, "\r%s %zu %.1fs ", what_.c_str(), done, seconds_since(start_));
+    std::fflush(stderr);
+    return;
+  }
   constexpr int kWidth = 30;
-  const double fraction = total == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
+  const double fraction = static_cast<double>(done) / static_cast<double>(total);
   const int filled = static_cast<int>(fraction * kWidth);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.resize(kWidth, '.');

@@ -48,6 +48,7 @@ class ProgressBar {
   ProgressBar& operator=(const ProgressBar&) = delete;
 
   /// The callback to hand to a long operation; valid while the bar lives.
+  /// A total of 0 means unknown: the count is drawn without a bar.
   ProgressFn callback();
   /// Ends the bar's line; later reports only check for Ctrl-C.
   void finish();

@@ -11,6 +11,7 @@
 
 #include "embetter/error.h"
 #include "io/atomic_file.h"
+#include "io/npy_writer.h"
 
 namespace emb {
 namespace {
@@ -175,22 +176,67 @@ Matrix read_npy(const std::filesystem::path& path) {
 }
 
 void write_npy(const std::filesystem::path& path, const Matrix& m) {
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(m.rows()) + ", " +
-                       std::to_string(m.cols()) + "), }";
-  // Pad with spaces and end with '\n' so that magic + version + length + header is 64-byte aligned.
-  const std::size_t unpadded = kMagic.size() + 2 + 2 + header.size() + 1;
-  header.append((kAlign - unpadded % kAlign) % kAlign, ' ');
-  header += '\n';
-  const auto len = static_cast<std::uint16_t>(header.size());
+  io::NpyWriter writer(path, m.cols());
+  writer.append(m);
+  writer.commit();
+}
 
+namespace io {
+namespace {
+
+// The header numpy.save writes for a '<f4' C-order rows × cols array, spaces
+// for a 21-digit row count included (numpy leaves them so that a header can
+// be rewritten in place when the array grows): its size does not depend on
+// `rows`, so the count can be patched in once the rows are written.
+std::string npy_header(std::size_t rows, std::size_t cols) {
+  constexpr std::size_t kGrowthAxisMaxDigits = 21;
+  const std::string count = std::to_string(rows);
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + count + ", " + std::to_string(cols) +
+                     "), }";
+  dict.append(kGrowthAxisMaxDigits - count.size(), ' ');
+  // Magic, version and a 2-byte length, then the dict padded with spaces and
+  // ended with '\n' so that the data starts 64-byte aligned (numpy's formula,
+  // which pads a whole 64 bytes when already aligned).
+  const std::size_t prefix = kMagic.size() + 2 + 2;
+  const std::size_t padded = dict.size() + 1;
+  const std::size_t pad = kAlign - (prefix + padded) % kAlign;
+  const std::size_t len = padded + pad;
+  EMB_CHECK(len <= 0xffff, "npy: header of ", len, " bytes does not fit format version 1.0");
   std::string out(kMagic);
   out += '\x01';
   out += '\x00';
   out += static_cast<char>(len & 0xff);
   out += static_cast<char>(len >> 8);
-  out += header;
-  out.append(reinterpret_cast<const char*>(m.data()), m.size() * sizeof(float));
-  io::write_file_atomic(path, out);
+  out += dict;
+  out.append(pad, ' ');
+  out += '\n';
+  return out;
 }
 
+}  // namespace
+
+NpyWriter::NpyWriter(const std::filesystem::path& target, std::size_t cols) : file_(target), cols_(cols) {
+  const std::string header = npy_header(0, cols_);
+  header_size_ = header.size();
+  file_.stream().write(header.data(), static_cast<std::streamsize>(header.size()));
+}
+
+void NpyWriter::append(const Matrix& rows) {
+  EMB_CHECK(rows.cols() == cols_, file_.target().string(), ": rows of ", rows.cols(), " columns appended to a .npy of ",
+            cols_, " columns");
+  file_.stream().write(reinterpret_cast<const char*>(rows.data()),
+                       static_cast<std::streamsize>(rows.size() * sizeof(float)));
+  rows_ += rows.rows();
+}
+
+void NpyWriter::commit() {
+  const std::string header = npy_header(rows_, cols_);
+  EMB_CHECK_AS(Error, header.size() == header_size_, file_.target().string(), ": .npy header grew to ", header.size(),
+               " bytes from ", header_size_);
+  file_.stream().seekp(0);
+  file_.stream().write(header.data(), static_cast<std::streamsize>(header.size()));
+  file_.commit();
+}
+
+}  // namespace io
 }  // namespace emb

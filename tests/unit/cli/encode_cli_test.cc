@@ -1,7 +1,13 @@
 // embetter encode on the tiny-bert fixture: rows must match the embeddings
 // sentence-transformers gave for the same texts (golden.jsonl).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -68,6 +74,113 @@ TEST(CliEncode, TextFileOneTextPerLine) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, "");  // --quiet
   expect_rows_match(read_npy(out), golden, 5);  // the model normalises already: --normalize changes nothing
+}
+
+// The golden texts that fit on one line of a .txt file.
+Golden one_line_texts(const Golden& golden) {
+  Golden g;
+  for (std::size_t i = 0; i < golden.texts.size(); ++i) {
+    if (golden.texts[i].find_first_of("\r\n") != std::string::npos) continue;
+    g.texts.push_back(golden.texts[i]);
+    g.embeddings.push_back(golden.embeddings[i]);
+  }
+  return g;
+}
+
+std::string text_lines(const Golden& golden) {
+  std::string lines;
+  for (const auto& t : golden.texts) lines += t + "\n";
+  return lines;
+}
+
+// Texts are read, encoded and written a chunk at a time: the chunk size
+// changes no byte of the output.
+TEST(CliEncode, ChunkSizeChangesNoByte) {
+  EMB_REQUIRE_FIXTURE(tiny_bert() / "golden.jsonl");
+  const Golden golden = read_golden(tiny_bert() / "golden.jsonl");
+  const Golden lines = one_line_texts(golden);
+  const fs::path txt = temp_dir() / "chunks.txt";
+  write_bytes(txt, text_lines(lines));
+  for (const fs::path& in : {tiny_bert() / "golden.jsonl", txt}) {
+    std::string first;
+    for (const char* chunk : {"1000000", "1", "7", "64"}) {
+      const fs::path out = temp_dir() / (std::string("chunk-") + chunk + ".npy");
+      const CliResult r = run_cli({"--quiet", "encode", "--model", tiny_bert().string(), "--in", in.string(), "--out",
+                                   out.string(), "--chunk-size", chunk, "--batch-size", "5"});
+      ASSERT_EQ(r.code, 0) << r.err;
+      if (first.empty()) {
+        first = slurp(out);
+        const Golden& expected = in == txt ? lines : golden;
+        expect_rows_match(read_npy(out), expected, expected.texts.size());
+      } else {
+        EXPECT_TRUE(slurp(out) == first) << in << ", --chunk-size " << chunk;
+      }
+    }
+  }
+}
+
+// A file is checked line by line before the model is loaded: a bad line far
+// into it fails at once, naming the file and the line.
+TEST(CliEncode, BadLineLateInAFileFailsBeforeEncoding) {
+  EMB_REQUIRE_FIXTURE(tiny_bert() / "model.safetensors");
+  const fs::path dir = temp_dir() / "encode-late";
+  fs::create_directories(dir);
+  std::string jsonl;
+  for (int i = 0; i < 12344; ++i) jsonl += "{\"text\": \"fine\"}\n";
+  write_bytes(dir / "late.jsonl", jsonl + "{\"text\": \"caf\xC3\"}\n");
+  const fs::path out = dir / "late.npy";
+  const CliResult r = run_cli({"encode", "--model", tiny_bert().string(), "--in", (dir / "late.jsonl").string(),
+                               "--out", out.string(), "--chunk-size", "100"});
+  expect_bad_input(r, {"--in", "late.jsonl:12345", "not valid UTF-8"}, out);
+  EXPECT_EQ(r.err.find("encoding"), std::string::npos) << r.err;
+}
+
+// A pipe is read once: its lines are encoded as they come, and a bad line
+// after chunks already written leaves no output (nor temporary file).
+class FifoFeeder {
+ public:
+  FifoFeeder(const fs::path& fifo, std::string content) : fifo_(fifo) {
+    std::signal(SIGPIPE, SIG_IGN);
+    fs::remove(fifo);
+    EXPECT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    // Opening a FIFO to write blocks until the reader (embetter) opens it; the
+    // content stays under the 64 KiB pipe buffer, so the write never waits.
+    EXPECT_LT(content.size(), 60000u);
+    writer_ = std::thread([this, content = std::move(content)] { std::ofstream(fifo_, std::ios::binary) << content; });
+  }
+  ~FifoFeeder() {
+    // Unblocks the writer if embetter never opened the FIFO.
+    const int fd = ::open(fifo_.c_str(), O_RDONLY | O_NONBLOCK);
+    writer_.join();
+    if (fd >= 0) ::close(fd);
+  }
+
+ private:
+  fs::path fifo_;
+  std::thread writer_;
+};
+
+TEST(CliEncode, PipeIsStreamedAndABadLineMidwayWritesNothing) {
+  EMB_REQUIRE_FIXTURE(tiny_bert() / "golden.jsonl");
+  const Golden golden = one_line_texts(read_golden(tiny_bert() / "golden.jsonl"));
+  const fs::path dir = temp_dir() / "encode-pipe";
+  fs::create_directories(dir);
+  const fs::path fifo = dir / "texts.fifo", out = dir / "pipe.npy";
+  {
+    FifoFeeder feeder(fifo, text_lines(golden));
+    const CliResult r = run_cli({"--quiet", "encode", "--model", tiny_bert().string(), "--in", fifo.string(), "--out",
+                                 out.string(), "--chunk-size", "10"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  expect_rows_match(read_npy(out), golden, golden.texts.size());
+  fs::remove(out);
+  {
+    FifoFeeder feeder(fifo, "one\ntwo\nthree\nfour\nfive\ncaf\xC3\nseven\n");
+    const CliResult r = run_cli({"encode", "--model", tiny_bert().string(), "--in", fifo.string(), "--out",
+                                 out.string(), "--chunk-size", "2"});
+    expect_bad_input(r, {"--in", "texts.fifo:6", "not valid UTF-8"}, out);
+    EXPECT_NE(r.err.find("encoding"), std::string::npos) << r.err;  // it failed midway
+  }
 }
 
 TEST(CliEncode, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {

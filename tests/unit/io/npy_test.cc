@@ -7,6 +7,7 @@
 
 #include "embetter/error.h"
 #include "io/atomic_file.h"
+#include "io/npy_writer.h"
 #include "support/test_support.h"
 
 namespace emb {
@@ -93,6 +94,61 @@ TEST(Npy, RefusesTruncatedOrForeignFiles) {
   io::write_file_atomic(bad, odd);
   expect_invalid(bad, ": .npy header lacks 'descr', 'fortran_order' or 'shape'");
   EXPECT_THROW(read_npy(test::temp_dir() / "missing.npy"), ModelLoadError);
+}
+
+// Rows written in blocks (as `embetter encode` streams them): the file is the
+// one write_npy (and numpy.save) writes for the whole matrix.
+Matrix rows_of(const Matrix& m, std::size_t begin, std::size_t end) {
+  std::vector<std::size_t> rows;
+  for (std::size_t r = begin; r < end; ++r) rows.push_back(r);
+  return m.select_rows(rows);
+}
+
+TEST(NpyWriter, BlocksMakeTheFileWriteNpyMakes) {
+  const Matrix m = ramp(7, 384);
+  const auto whole = test::temp_dir() / "whole.npy", blocks = test::temp_dir() / "blocks.npy";
+  write_npy(whole, m);
+  io::NpyWriter writer(blocks, 384);
+  for (auto [b, e] : {std::pair{0, 3}, {3, 3}, {3, 4}, {4, 7}}) writer.append(rows_of(m, b, e));
+  EXPECT_FALSE(std::filesystem::exists(blocks));  // only the temporary file until commit()
+  writer.commit();
+  EXPECT_EQ(writer.rows(), 7u);
+  EXPECT_EQ(io::read_file(blocks), io::read_file(whole));
+  EXPECT_EQ(read_npy(blocks), m);
+
+  io::NpyWriter none(blocks, 5);  // no rows: a valid (0, 5) array
+  none.commit();
+  EXPECT_EQ(read_npy(blocks).cols(), 5u);
+  EXPECT_EQ(read_npy(blocks).rows(), 0u);
+}
+
+TEST(NpyWriter, NumpySaveWritesTheSameBytes) {
+  EMB_REQUIRE_FIXTURE(test::python());
+  for (auto [rows, cols] : {std::pair<std::size_t, std::size_t>{0, 5}, {1, 1}, {12345, 3}, {7, 384}}) {
+    const auto path = test::temp_dir() / "numpy_same.npy";
+    const Matrix m = ramp(rows, cols);
+    io::NpyWriter writer(path, cols);
+    writer.append(rows_of(m, 0, rows / 2));
+    writer.append(rows_of(m, rows / 2, rows));
+    writer.commit();
+    const std::string cmd = test::python().string() +
+                            " -c \"import io, sys, numpy as np; a = np.load(sys.argv[1]); b = io.BytesIO(); "
+                            "np.save(b, a); assert a.shape == (" + std::to_string(rows) + ", " + std::to_string(cols) +
+                            "), a.shape; assert b.getvalue() == open(sys.argv[1], 'rb').read()\" " + path.string();
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+}
+
+TEST(NpyWriter, WithoutCommitNothingIsLeftAndWidthsMustMatch) {
+  const auto dir = test::temp_dir() / "npy-writer-abandoned";
+  std::filesystem::create_directories(dir);
+  {
+    io::NpyWriter writer(dir / "x.npy", 4);
+    writer.append(ramp(2, 4));
+    EXPECT_THAT([&] { writer.append(ramp(2, 3)); },
+                ThrowsMessage<InvalidArgument>(HasSubstr("x.npy: rows of 3 columns appended to a .npy of 4 columns")));
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
 }
 
 }  // namespace
