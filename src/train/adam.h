@@ -16,6 +16,14 @@ struct AdamHyper {
   float eps = 1e-8f;
 };
 
+/// The per-step constants of the update, from the hyperparameters and the step
+/// number. torch divides √v by √(1-β2ᵗ); we multiply by its reciprocal, which
+/// saves a division per parameter and differs by at most an ulp of √v̂.
+struct AdamCoefficients {
+  float w1, b2, w2, inv_bc2_sqrt, eps, neg_step_size;
+};
+AdamCoefficients adam_coefficients(const AdamHyper& hyper, std::int64_t step);
+
 /// One Adam step over a flat parameter buffer. `step` is the step number after
 /// this update (1 for the first). All spans have the same length. The gradient
 /// is consumed: it is left zeroed, ready to accumulate the next one.

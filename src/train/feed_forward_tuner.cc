@@ -6,6 +6,7 @@
 #include "embetter/error.h"
 #include "train/adam.h"
 #include "train/feed_forward_net.h"
+#include "train/fused_feed_forward.h"
 #include "train/minibatch.h"
 #include "train/validation.h"
 
@@ -81,20 +82,56 @@ FeedForwardTuner& FeedForwardTuner::partial_fit(const Matrix& X, const std::vect
   }
   const std::vector<std::int32_t> targets = classes_.transform(y, "FeedForwardTuner.partial_fit: y");
 
+  const auto batch_size = std::min<std::size_t>(static_cast<std::size_t>(params_.batch_size), X.rows());
+  if (train::fused_feed_forward_available()) {
+    train_fused(X, targets, batch_size);
+  } else {
+    train_generic(X, targets, batch_size);
+  }
+  return *this;
+}
+
+// Both loops draw the same minibatches from rng_; they differ only in how a
+// step is computed (train/fused_feed_forward.h says why there are two).
+void FeedForwardTuner::train_fused(const Matrix& X, const std::vector<std::int32_t>& targets, std::size_t batch_size) {
   const auto shape = shape_of(n_features_, params_, classes_.num_classes());
-  const auto n = X.rows();
-  const auto batch_size = std::min<std::size_t>(static_cast<std::size_t>(params_.batch_size), n);
+  const train::AdamHyper hyper{.lr = params_.learning_rate};
+  train::FusedFeedForwardTrainer trainer(shape, batch_size, weights_, adam_m_, adam_v_);
+  std::vector<std::int32_t> batch_y(batch_size);
+  train::EpochOrder order(X.rows());
+  for (int epoch = 0; epoch < params_.n_epochs; ++epoch) {
+    order.shuffle(rng_);
+    for (std::size_t start = 0; start < X.rows(); start += batch_size) {
+      const auto idx = order.batch(start, batch_size);
+      for (std::size_t i = 0; i < idx.size(); ++i) batch_y[i] = targets[idx[i]];
+      trainer.step(X.data(), idx, std::span<const std::int32_t>(batch_y.data(), idx.size()), hyper, ++adam_step_);
+    }
+    try {
+      report_progress(params_.progress, static_cast<std::size_t>(epoch + 1), static_cast<std::size_t>(params_.n_epochs),
+                      "FeedForwardTuner.fit");
+    } catch (...) {
+      // A cancelled fit keeps the epochs it finished, as the generic loop
+      // (which trains in place) does.
+      trainer.store(weights_, adam_m_, adam_v_);
+      throw;
+    }
+  }
+  trainer.store(weights_, adam_m_, adam_v_);
+}
+
+void FeedForwardTuner::train_generic(const Matrix& X, const std::vector<std::int32_t>& targets, std::size_t batch_size) {
+  const auto shape = shape_of(n_features_, params_, classes_.num_classes());
   const train::AdamHyper hyper{.lr = params_.learning_rate};
   // Everything a step touches is allocated here, once per call.
   train::FeedForwardWorkspace<float> ws(shape, static_cast<Eigen::Index>(batch_size));
   RowMatrixXf batch_X(static_cast<Eigen::Index>(batch_size), shape.n_in);
   std::vector<std::int32_t> batch_y(batch_size);
   std::vector<float> grads(weights_.size());
-  train::EpochOrder order(n);
+  train::EpochOrder order(X.rows());
 
   for (int epoch = 0; epoch < params_.n_epochs; ++epoch) {
     order.shuffle(rng_);
-    for (std::size_t start = 0; start < n; start += batch_size) {
+    for (std::size_t start = 0; start < X.rows(); start += batch_size) {
       const auto idx = order.batch(start, batch_size);
       train::gather_rows(X.data(), X.cols(), idx, batch_X.data());
       for (std::size_t i = 0; i < idx.size(); ++i) batch_y[i] = targets[idx[i]];
@@ -107,7 +144,6 @@ FeedForwardTuner& FeedForwardTuner::partial_fit(const Matrix& X, const std::vect
     report_progress(params_.progress, static_cast<std::size_t>(epoch + 1), static_cast<std::size_t>(params_.n_epochs),
                     "FeedForwardTuner.fit");
   }
-  return *this;
 }
 
 Matrix FeedForwardTuner::transform(const Matrix& X) const {
