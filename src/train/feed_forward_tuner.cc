@@ -4,6 +4,7 @@
 
 #include "core/eigen.h"
 #include "embetter/error.h"
+#include "embetter/threads.h"
 #include "train/adam.h"
 #include "train/feed_forward_net.h"
 #include "train/fused_feed_forward.h"
@@ -96,7 +97,8 @@ FeedForwardTuner& FeedForwardTuner::partial_fit(const Matrix& X, const std::vect
 void FeedForwardTuner::train_fused(const Matrix& X, const std::vector<std::int32_t>& targets, std::size_t batch_size) {
   const auto shape = shape_of(n_features_, params_, classes_.num_classes());
   const train::AdamHyper hyper{.lr = params_.learning_rate};
-  train::FusedFeedForwardTrainer trainer(shape, batch_size, weights_, adam_m_, adam_v_);
+  train::FusedFeedForwardTrainer trainer(shape, batch_size, weights_, adam_m_, adam_v_,
+                                         train::FusedFeedForwardTrainer::threads_for(shape, batch_size, num_threads()));
   std::vector<std::int32_t> batch_y(batch_size);
   train::EpochOrder order(X.rows());
   for (int epoch = 0; epoch < params_.n_epochs; ++epoch) {

@@ -144,7 +144,7 @@ __mmask16 last_vector_lanes(std::size_t hidden) {
 
 FusedFeedForwardTrainer::FusedFeedForwardTrainer(const FeedForwardShape& shape, std::size_t max_batch,
                                                  std::span<const float> params, std::span<const float> m,
-                                                 std::span<const float> v)
+                                                 std::span<const float> v, int threads)
     : shape_(shape),
       layout_{static_cast<std::size_t>(shape.n_in), static_cast<std::size_t>(shape.n_hidden),
               static_cast<std::size_t>(shape.n_classes), padded(static_cast<std::size_t>(shape.n_hidden))} {
@@ -159,9 +159,38 @@ FusedFeedForwardTrainer::FusedFeedForwardTrainer(const FeedForwardShape& shape, 
   from_tuner_layout(v, v_.data());
   h_.assign(max_batch * layout_.hp, 0.0f);
   d_hidden_.assign(max_batch * layout_.hp, 0.0f);
-  d_logits_.assign(max_batch * layout_.classes, 0.0f);
-  small_grads_.assign(layout_.size() - layout_.b1(), 0.0f);
-  rows_.reserve(max_batch);
+  small_grads_.assign(layout_.b2() - layout_.b1(), 0.0f);
+
+  const std::size_t vectors = layout_.hp / kLanes, split = (vectors + 1) / 2;
+  const std::size_t classes = layout_.classes;
+  parts_[0].begin = 0;
+  parts_[0].end = parts_[1].begin = split;
+  parts_[1].end = vectors;
+  for (auto& part : parts_) {
+    part.b2.assign(params_.begin() + layout_.b2(), params_.end());
+    part.m_b2.assign(m_.begin() + layout_.b2(), m_.end());
+    part.v_b2.assign(v_.begin() + layout_.b2(), v_.end());
+    part.g_b2.assign(classes, 0.0f);
+    part.d_logits.assign(max_batch * classes, 0.0f);
+  }
+  for (auto& step : steps_) {
+    step.rows.reserve(max_batch);
+    step.y.reserve(max_batch);
+  }
+  for (auto& parity : partial_logits_)
+    for (auto& part : parity) part.assign(max_batch * classes, 0.0f);
+  if (threads >= 2 && split < vectors) worker_ = std::thread([this] { run_worker(); });
+}
+
+FusedFeedForwardTrainer::~FusedFeedForwardTrainer() { stop_worker(); }
+
+int FusedFeedForwardTrainer::threads_for(const FeedForwardShape& shape, std::size_t max_batch, int available) {
+  // Below ~10⁶ multiply-adds per step, two barriers per step cost more than
+  // the second core gains.
+  const std::size_t work = static_cast<std::size_t>(shape.n_in) * padded(static_cast<std::size_t>(shape.n_hidden)) *
+                           max_batch;
+  return available >= 2 && shape.n_hidden > static_cast<Eigen::Index>(kLanes) && work >= (std::size_t{1} << 20) ? 2
+                                                                                                                 : 1;
 }
 
 void FusedFeedForwardTrainer::from_tuner_layout(std::span<const float> in, float* out) const {
@@ -178,7 +207,7 @@ void FusedFeedForwardTrainer::from_tuner_layout(std::span<const float> in, float
   }
 }
 
-void FusedFeedForwardTrainer::to_tuner_layout(const float* in, std::span<float> out) const {
+void FusedFeedForwardTrainer::to_tuner_layout(const float* in, std::span<const float> b2, std::span<float> out) const {
   const auto [n_in, hidden, classes, hp] = layout_;
   const auto first = shape_.hidden(), head = shape_.head();
   for (std::size_t j = 0; j < hidden; ++j) {
@@ -188,26 +217,29 @@ void FusedFeedForwardTrainer::to_tuner_layout(const float* in, std::span<float> 
   }
   for (std::size_t c = 0; c < classes; ++c) {
     std::copy_n(in + layout_.w2() + c * hp, hidden, out.data() + head.weight_offset() + c * hidden);
-    out[static_cast<std::size_t>(head.bias_offset()) + c] = in[layout_.b2() + c];
+    out[static_cast<std::size_t>(head.bias_offset()) + c] = b2[c];
   }
 }
 
-void FusedFeedForwardTrainer::store(std::span<float> params, std::span<float> m, std::span<float> v) const {
-  to_tuner_layout(params_.data(), params);
-  to_tuner_layout(m_.data(), m);
-  to_tuner_layout(v_.data(), v);
+void FusedFeedForwardTrainer::store(std::span<float> params, std::span<float> m, std::span<float> v) {
+  stop_worker();
+  // Both parts hold the same b2 (see Part); part 0's is the one stored.
+  to_tuner_layout(params_.data(), parts_[0].b2, params);
+  to_tuner_layout(m_.data(), parts_[0].m_b2, m);
+  to_tuner_layout(v_.data(), parts_[0].v_b2, v);
 }
 
 #if EMB_X86_DISPATCH
 namespace {
 
-/// h = σ(x W1ᵀ + b1) for the batch's rows, tile by tile.
+/// h = σ(x W1ᵀ + b1) for the batch's rows and the hidden vectors [v0, v1),
+/// tile by tile.
 void hidden_layer(const float* const* x, std::size_t batch, std::size_t n_in, std::size_t hidden, std::size_t hp,
-                  const float* w1t, const float* b1, float* h) {
+                  std::size_t v0, std::size_t v1, const float* w1t, const float* b1, float* h) {
   const std::size_t vectors = hp / kLanes;
   const __mmask16 last = last_vector_lanes(hidden);
-  for (std::size_t c0 = 0; c0 < vectors; c0 += kVectorBlock) {
-    const std::size_t nv = std::min(kVectorBlock, vectors - c0);
+  for (std::size_t c0 = v0; c0 < v1; c0 += kVectorBlock) {
+    const std::size_t nv = std::min(kVectorBlock, v1 - c0);
     const __mmask16 tile_last = c0 + nv == vectors ? last : __mmask16(0xFFFF);
     for (std::size_t r0 = 0; r0 < batch; r0 += kRowBlock) {
       const std::size_t nr = std::min(kRowBlock, batch - r0);
@@ -217,29 +249,30 @@ void hidden_layer(const float* const* x, std::size_t batch, std::size_t n_in, st
   }
 }
 
-/// The head and the backward pass down to the hidden layer's pre-activation:
-/// logits = h W2ᵀ + b2, dL/dlogits = (softmax − onehot) / batch (mean
-/// cross-entropy), dz = (dL/dlogits · W2) ⊙ h(1 − h), and the gradient of
-/// [b1 | W2 | b2] into `small_grads`. Each logit sums the hidden units as two
-/// fixed halves, so that a split of the hidden units between two threads
-/// would add in the same order.
-EMB_TARGET_AVX512 void head_and_backward(const float* h, std::size_t batch, std::span<const std::int32_t> y,
-                                         std::size_t classes, std::size_t hp, const float* w2, const float* b2,
-                                         float* d_logits, float* dz, float* small_grads) {
-  const std::size_t vectors = hp / kLanes, half = (vectors + 1) / 2;
-  const float batch_f = static_cast<float>(batch);
+/// One part's share of the logits h W2ᵀ: for each row and class, the sum over
+/// the hidden vectors [v0, v1), one FMA per vector in order, then reduced.
+EMB_TARGET_AVX512 void partial_logits(const float* h, std::size_t batch, std::size_t classes, std::size_t hp,
+                                      std::size_t v0, std::size_t v1, const float* w2, float* out) {
   for (std::size_t r = 0; r < batch; ++r) {
-    const float* hr = h + r * hp;
+    for (std::size_t c = 0; c < classes; ++c) {
+      __m512 acc = _mm512_setzero_ps();
+      for (std::size_t v = v0; v < v1; ++v)
+        acc = _mm512_fmadd_ps(_mm512_load_ps(h + r * hp + v * kLanes), _mm512_load_ps(w2 + c * hp + v * kLanes), acc);
+      out[r * classes + c] = _mm512_reduce_add_ps(acc);
+    }
+  }
+}
+
+/// dL/dlogits = (softmax(logits) − onehot) / batch for the mean cross-entropy,
+/// logits = b2 + (first part's sums + second part's).
+void logit_gradient(const float* first, const float* second, const float* b2, std::span<const std::int32_t> y,
+                    std::size_t classes, float* d_logits) {
+  const float batch_f = static_cast<float>(y.size());
+  for (std::size_t r = 0; r < y.size(); ++r) {
     float* dl = d_logits + r * classes;
     float top = -std::numeric_limits<float>::infinity();
     for (std::size_t c = 0; c < classes; ++c) {
-      const float* w = w2 + c * hp;
-      __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
-      for (std::size_t v = 0; v < half; ++v)
-        lo = _mm512_fmadd_ps(_mm512_load_ps(hr + v * kLanes), _mm512_load_ps(w + v * kLanes), lo);
-      for (std::size_t v = half; v < vectors; ++v)
-        hi = _mm512_fmadd_ps(_mm512_load_ps(hr + v * kLanes), _mm512_load_ps(w + v * kLanes), hi);
-      dl[c] = b2[c] + (_mm512_reduce_add_ps(lo) + _mm512_reduce_add_ps(hi));
+      dl[c] = b2[c] + (first[r * classes + c] + second[r * classes + c]);
       top = std::max(top, dl[c]);
     }
     float sum = 0.0f;
@@ -248,47 +281,51 @@ EMB_TARGET_AVX512 void head_and_backward(const float* h, std::size_t batch, std:
       const float onehot = c == static_cast<std::size_t>(y[r]) ? 1.0f : 0.0f;
       dl[c] = (dl[c] / sum - onehot) / batch_f;
     }
-    const __m512 one = _mm512_set1_ps(1.0f);
-    for (std::size_t v = 0; v < vectors; ++v) {
+  }
+}
+
+/// For the hidden vectors [v0, v1): dz = (dL/dlogits · W2) ⊙ h(1 − h) and the
+/// gradients of b1 and of W2's columns there (into g_b1 and g_w2, laid out as
+/// b1 and W2).
+EMB_TARGET_AVX512 void hidden_gradients(const float* h, const float* d_logits, std::size_t batch, std::size_t classes,
+                                        std::size_t hp, std::size_t v0, std::size_t v1, const float* w2, float* dz,
+                                        float* g_b1, float* g_w2) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (std::size_t r = 0; r < batch; ++r) {
+    for (std::size_t v = v0; v < v1; ++v) {
       __m512 acc = _mm512_setzero_ps();
       for (std::size_t c = 0; c < classes; ++c)
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(dl[c]), _mm512_load_ps(w2 + c * hp + v * kLanes), acc);
-      const __m512 hv = _mm512_load_ps(hr + v * kLanes);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(d_logits[r * classes + c]), _mm512_load_ps(w2 + c * hp + v * kLanes), acc);
+      const __m512 hv = _mm512_load_ps(h + r * hp + v * kLanes);
       _mm512_store_ps(dz + r * hp + v * kLanes, _mm512_mul_ps(acc, _mm512_mul_ps(hv, _mm512_sub_ps(one, hv))));
     }
   }
-  float* g_b1 = small_grads;
-  float* g_w2 = small_grads + hp;
-  float* g_b2 = g_w2 + classes * hp;
-  for (std::size_t v = 0; v < vectors; ++v) {
+  for (std::size_t v = v0; v < v1; ++v) {
     __m512 acc = _mm512_setzero_ps();
     for (std::size_t r = 0; r < batch; ++r) acc = _mm512_add_ps(acc, _mm512_load_ps(dz + r * hp + v * kLanes));
     _mm512_store_ps(g_b1 + v * kLanes, acc);
   }
   for (std::size_t c = 0; c < classes; ++c) {
-    for (std::size_t v = 0; v < vectors; ++v) {
+    for (std::size_t v = v0; v < v1; ++v) {
       __m512 acc = _mm512_setzero_ps();
       for (std::size_t r = 0; r < batch; ++r)
         acc = _mm512_fmadd_ps(_mm512_set1_ps(d_logits[r * classes + c]), _mm512_load_ps(h + r * hp + v * kLanes), acc);
       _mm512_store_ps(g_w2 + c * hp + v * kLanes, acc);
     }
-    float sum = 0.0f;
-    for (std::size_t r = 0; r < batch; ++r) sum += d_logits[r * classes + c];
-    g_b2[c] = sum;
   }
 }
 
-/// W1's gradient and Adam's update of W1, input block by input block, so the
-/// weights and moments stream through once in memory order.
+/// W1's gradient and Adam's update of W1 for the hidden vectors [v0, v1),
+/// input block by input block, so the weights and moments stream through once
+/// in memory order.
 EMB_TARGET_AVX512 void first_layer_grad_adam(const float* const* x, std::size_t batch, std::size_t n_in,
-                                             std::size_t hp, const float* dz, float* p, float* m, float* v,
-                                             const AdamCoefficients& coefficients) {
+                                             std::size_t hp, std::size_t v0, std::size_t v1, const float* dz, float* p,
+                                             float* m, float* v, const AdamCoefficients& coefficients) {
   const AdamVectors adam(coefficients);
-  const std::size_t vectors = hp / kLanes;
   for (std::size_t k0 = 0; k0 < n_in; k0 += kInputBlock) {
     const std::size_t nk = std::min(kInputBlock, n_in - k0);
-    for (std::size_t c0 = 0; c0 < vectors; c0 += kVectorBlock) {
-      const std::size_t nv = std::min(kVectorBlock, vectors - c0);
+    for (std::size_t c0 = v0; c0 < v1; c0 += kVectorBlock) {
+      const std::size_t nv = std::min(kVectorBlock, v1 - c0);
       const std::size_t at = k0 * hp + c0 * kLanes;
       kGradTiles[nk - 1][nv - 1](x, k0, batch, dz + c0 * kLanes, hp, p + at, m + at, v + at, adam);
     }
@@ -296,30 +333,98 @@ EMB_TARGET_AVX512 void first_layer_grad_adam(const float* const* x, std::size_t 
 }
 
 }  // namespace
-#endif
 
-void FusedFeedForwardTrainer::step(const float* X, std::span<const std::size_t> rows,
-                                   std::span<const std::int32_t> y, const AdamHyper& hyper, std::int64_t step) {
-#if EMB_X86_DISPATCH
+void FusedFeedForwardTrainer::forward_part(int index, const StepArgs& args) {
+  const Part& part = parts_[static_cast<std::size_t>(index)];
   const auto [n_in, hidden, classes, hp] = layout_;
-  const std::size_t batch = rows.size();
-  EMB_ASSERT(batch >= 1 && batch * hp <= h_.size() && y.size() == batch);
-  rows_.clear();
-  for (const std::size_t r : rows) rows_.push_back(X + r * n_in);
+  const std::size_t batch = args.rows.size();
+  const float* p = params_.data();
+  hidden_layer(args.rows.data(), batch, n_in, hidden, hp, part.begin, part.end, p, p + layout_.b1(), h_.data());
+  partial_logits(h_.data(), batch, classes, hp, part.begin, part.end, p + layout_.w2(),
+                 partial_logits_[args.parity][static_cast<std::size_t>(index)].data());
+}
+
+void FusedFeedForwardTrainer::backward_part(int index, const StepArgs& args) {
+  Part& part = parts_[static_cast<std::size_t>(index)];
+  const auto [n_in, hidden, classes, hp] = layout_;
+  const std::size_t batch = args.rows.size();
+  const auto& partials = partial_logits_[args.parity];
+  logit_gradient(partials[0].data(), partials[1].data(), part.b2.data(), args.y, classes, part.d_logits.data());
 
   float* p = params_.data();
-  hidden_layer(rows_.data(), batch, n_in, hidden, hp, p, p + layout_.b1(), h_.data());
-  head_and_backward(h_.data(), batch, y, classes, hp, p + layout_.w2(), p + layout_.b2(), d_logits_.data(),
-                    d_hidden_.data(), small_grads_.data());
-  const std::size_t small = layout_.size() - layout_.b1();
-  adam_step(hyper, step, std::span<float>(p + layout_.b1(), small), small_grads_,
-            std::span<float>(m_.data() + layout_.b1(), small), std::span<float>(v_.data() + layout_.b1(), small));
-  first_layer_grad_adam(rows_.data(), batch, n_in, hp, d_hidden_.data(), p, m_.data(), v_.data(),
-                        adam_coefficients(hyper, step));
+  float* g_b1 = small_grads_.data();
+  float* g_w2 = g_b1 + hp;
+  hidden_gradients(h_.data(), part.d_logits.data(), batch, classes, hp, part.begin, part.end, p + layout_.w2(),
+                   d_hidden_.data(), g_b1, g_w2);
+  for (std::size_t c = 0; c < classes; ++c) {
+    float sum = 0.0f;
+    for (std::size_t r = 0; r < batch; ++r) sum += part.d_logits[r * classes + c];
+    part.g_b2[c] = sum;
+  }
+  // Adam on this part's columns of b1 and W2, and on its copy of b2.
+  const std::size_t begin = part.begin * kLanes, width = (part.end - part.begin) * kLanes;
+  auto adam_on = [&](std::size_t offset, std::span<float> grads) {
+    adam_step(args.hyper, args.step, std::span<float>(p + offset, grads.size()), grads,
+              std::span<float>(m_.data() + offset, grads.size()), std::span<float>(v_.data() + offset, grads.size()));
+  };
+  adam_on(layout_.b1() + begin, std::span<float>(g_b1 + begin, width));
+  for (std::size_t c = 0; c < classes; ++c) adam_on(layout_.w2() + c * hp + begin, std::span<float>(g_w2 + c * hp + begin, width));
+  adam_step(args.hyper, args.step, part.b2, part.g_b2, part.m_b2, part.v_b2);
+
+  first_layer_grad_adam(args.rows.data(), batch, n_in, hp, part.begin, part.end, d_hidden_.data(), p, m_.data(),
+                        v_.data(), adam_coefficients(args.hyper, args.step));
+}
 #else
-  (void)X, (void)rows, (void)y, (void)hyper, (void)step;
-  EMB_ASSERT(false);
+void FusedFeedForwardTrainer::forward_part(int, const StepArgs&) { EMB_ASSERT(false); }
+void FusedFeedForwardTrainer::backward_part(int, const StepArgs&) { EMB_ASSERT(false); }
 #endif
+
+// With a worker, each step has two meeting points: (1) the step's arguments
+// are published, (2) both parts' logit sums are written. The main thread does
+// part 0, the worker part 1. Arguments and logit sums alternate between two
+// buffers by step parity, so the main thread can publish step s + 1 while the
+// worker is still finishing step s: by (1) of step s + 1 the worker has left
+// step s − 1 behind, whose buffers step s + 1 reuses.
+void FusedFeedForwardTrainer::step(const float* X, std::span<const std::size_t> rows,
+                                   std::span<const std::int32_t> y, const AdamHyper& hyper, std::int64_t step) {
+  EMB_ASSERT(!rows.empty() && rows.size() * layout_.hp <= h_.size() && y.size() == rows.size());
+  StepArgs& args = steps_[step_count_ % 2];
+  args.parity = step_count_ % 2;
+  ++step_count_;
+  args.rows.clear();
+  for (const std::size_t r : rows) args.rows.push_back(X + r * layout_.n_in);
+  args.y.assign(y.begin(), y.end());
+  args.hyper = hyper;
+  args.step = step;
+  if (worker_.joinable()) {
+    meet_.arrive_and_wait();  // (1)
+    forward_part(0, args);
+    meet_.arrive_and_wait();  // (2)
+    backward_part(0, args);
+  } else {
+    forward_part(0, args);
+    forward_part(1, args);
+    backward_part(0, args);
+    backward_part(1, args);
+  }
+}
+
+void FusedFeedForwardTrainer::run_worker() {
+  for (std::size_t count = 0;; ++count) {
+    meet_.arrive_and_wait();  // (1)
+    const StepArgs& args = steps_[count % 2];
+    if (args.stop) return;
+    forward_part(1, args);
+    meet_.arrive_and_wait();  // (2)
+    backward_part(1, args);
+  }
+}
+
+void FusedFeedForwardTrainer::stop_worker() {
+  if (!worker_.joinable()) return;
+  steps_[step_count_ % 2].stop = true;
+  meet_.arrive_and_wait();  // (1): the worker reads `stop` and returns
+  worker_.join();
 }
 
 }  // namespace emb::train

@@ -16,9 +16,13 @@
 //  - the head (hidden → classes) is small and done with vector dot products.
 // feed_forward_net.h stays the reference (double-precision gradient checks) and
 // the path for CPUs without AVX-512.
+#include <array>
+#include <barrier>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <thread>
+#include <vector>
 
 #include "core/aligned_vector.h"
 #include "train/adam.h"
@@ -33,17 +37,28 @@ class FusedFeedForwardTrainer {
  public:
   /// Copies the parameters and Adam's moments from the tuner's layout (`shape`,
   /// PyTorch's nn.Linear order) into the training layout. `max_batch`: the most
-  /// rows step() will be given.
+  /// rows step() will be given. With `threads` ≥ 2, a worker thread takes the
+  /// second part of the hidden units (see Part); the result is bitwise the
+  /// same as with one thread.
   FusedFeedForwardTrainer(const FeedForwardShape& shape, std::size_t max_batch, std::span<const float> params,
-                          std::span<const float> m, std::span<const float> v);
+                          std::span<const float> m, std::span<const float> v, int threads = 1);
+  ~FusedFeedForwardTrainer();
+  FusedFeedForwardTrainer(const FusedFeedForwardTrainer&) = delete;
+  FusedFeedForwardTrainer& operator=(const FusedFeedForwardTrainer&) = delete;
+
+  /// The threads worth using for this shape, out of `available`: 2 where a
+  /// step is large enough to pay for two meetings of the threads, else 1.
+  static int threads_for(const FeedForwardShape& shape, std::size_t max_batch, int available);
 
   /// One minibatch: rows `rows` of X (row-major, shape.n_in wide) with class
-  /// indices y, then Adam step number `step` (1 for the first).
+  /// indices y, then Adam step number `step` (1 for the first). X must stay
+  /// valid until the next step() or store().
   void step(const float* X, std::span<const std::size_t> rows, std::span<const std::int32_t> y,
             const AdamHyper& hyper, std::int64_t step);
 
-  /// Writes the parameters and moments back in the tuner's layout.
-  void store(std::span<float> params, std::span<float> m, std::span<float> v) const;
+  /// Stops the worker thread, if any, and writes the parameters and moments
+  /// back in the tuner's layout.
+  void store(std::span<float> params, std::span<float> m, std::span<float> v);
 
  private:
   /// Offsets into the training layout: [W1ᵀ (n_in × hp) | b1 (hp) | W2 (classes × hp) | b2 (classes)].
@@ -54,17 +69,48 @@ class FusedFeedForwardTrainer {
     std::size_t b2() const { return w2() + classes * hp; }
     std::size_t size() const { return b2() + classes; }
   };
+  /// The hidden units fall into two parts, vectors [begin, end) of 16 units:
+  /// the first ⌈vectors/2⌉ and the rest. Everything but the logits is
+  /// computed per hidden unit, so a part's W1 columns, b1 and W2 columns are
+  /// its own; each logit adds the two parts' sums in a fixed order, whether
+  /// one thread computes both or two threads one each. Each part keeps its own
+  /// copy of b2 and its moments, updated identically, so neither waits for
+  /// the other to finish updating them.
+  struct Part {
+    std::size_t begin = 0, end = 0;
+    AlignedVector<float> b2, m_b2, v_b2, g_b2, d_logits;
+  };
+  /// A step's inputs, copied so the caller may reuse its buffers at once.
+  struct StepArgs {
+    std::vector<const float*> rows;
+    std::vector<std::int32_t> y;
+    AdamHyper hyper;
+    std::int64_t step = 0;
+    std::size_t parity = 0;
+    bool stop = false;
+  };
 
   void from_tuner_layout(std::span<const float> in, float* out) const;
-  void to_tuner_layout(const float* in, std::span<float> out) const;
+  void to_tuner_layout(const float* in, std::span<const float> b2, std::span<float> out) const;
+  /// Part `index`'s hidden units and its sums of the logits.
+  void forward_part(int index, const StepArgs& args);
+  /// Part `index`'s gradients and Adam updates (after both forward parts).
+  void backward_part(int index, const StepArgs& args);
+  void run_worker();
+  void stop_worker();
 
   FeedForwardShape shape_;
   Layout layout_;
   AlignedVector<float> params_, m_, v_;
-  /// Per step: h and then dL/dz1 (batch × hp), dL/dlogits (batch × classes),
-  /// the gradient of [b1 | W2 | b2] (the part Adam updates in one plain pass).
-  AlignedVector<float> h_, d_hidden_, d_logits_, small_grads_;
-  std::vector<const float*> rows_;
+  /// h and then dL/dz1 (batch × hp), and the gradients of b1 and W2 laid out as they are.
+  AlignedVector<float> h_, d_hidden_, small_grads_;
+  std::array<Part, 2> parts_;
+  std::array<StepArgs, 2> steps_;
+  /// [step parity][part]: that part's sums of the logits (batch × classes).
+  std::array<std::array<AlignedVector<float>, 2>, 2> partial_logits_;
+  std::size_t step_count_ = 0;
+  std::barrier<> meet_{2};
+  std::thread worker_;
 };
 
 }  // namespace emb::train

@@ -64,12 +64,14 @@ def test_ctrl_c_stops_feed_forward_tuner_fit():
         setup="""
         from embetter.finetune import FeedForwardTuner
         rng = np.random.default_rng(0)
-        X = rng.normal(size=(2000, 64)).astype(np.float32)
+        # Large enough a step that the fused trainer uses its second thread
+        # (on a CPU with AVX-512 and two cores), which must stop too.
+        X = rng.normal(size=(2000, 384)).astype(np.float32)
         y = np.arange(2000) % 3
-        tuner = FeedForwardTuner(n_epochs=10_000_000, random_state=0)  # hours without the signal
+        tuner = FeedForwardTuner(n_epochs=10_000_000, hidden_dim=100, random_state=0)  # hours without the signal
         """,
         call="tuner.fit(X, y)",
-        after="assert tuner.transform(X[:5]).shape == (5, 50)",  # the epochs it completed stay
+        after="assert tuner.transform(X[:5]).shape == (5, 100)",  # the epochs it completed stay
     )
 
 

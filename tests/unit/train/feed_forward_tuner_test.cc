@@ -6,7 +6,9 @@
 #include <cmath>
 #include <limits>
 
+#include "embetter/threads.h"
 #include "support/test_support.h"
+#include "train/fused_feed_forward.h"
 #include "train_test_data.h"
 
 namespace emb {
@@ -77,6 +79,26 @@ TEST(FeedForwardTuner, SameSeedGivesBitwiseSameWeightsOtherSeedDoesNot) {
   // Refitting restarts from the seed rather than continuing.
   a.fit(data.X, data.y);
   EXPECT_EQ(a.flat_weights(), b.flat_weights());
+}
+
+TEST(FeedForwardTuner, WithTheFusedStepTwoThreadsTrainBitwiseAsOne) {
+  if (!train::fused_feed_forward_available()) GTEST_SKIP() << "the portable step is reproducible per thread count only";
+  // Large enough a step (128 inputs × 256 hidden × 32 rows) for a second thread.
+  const auto data = test::make_blobs(2, 48, 128, 3.0f, 4);
+  FeedForwardTunerParams p = small_params(3);
+  p.hidden_dim = 250;
+  p.batch_size = 32;
+  p.n_epochs = 5;
+  ASSERT_EQ(train::FusedFeedForwardTrainer::threads_for({128, 250, 2}, 32, 2), 2);
+  const int before = num_threads();
+  set_num_threads(1);
+  FeedForwardTuner one(p);
+  one.fit(data.X, data.y);
+  set_num_threads(2);
+  FeedForwardTuner two(p);
+  two.fit(data.X, data.y);
+  set_num_threads(before);
+  EXPECT_EQ(one.flat_weights(), two.flat_weights());
 }
 
 TEST(FeedForwardTuner, InitialWeightsFollowPytorchsLinearInit) {

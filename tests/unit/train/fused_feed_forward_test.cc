@@ -48,8 +48,10 @@ void portable_steps(const FeedForwardShape& shape, const RowMat<float>& X, const
 }
 
 void fused_steps(const FeedForwardShape& shape, const RowMat<float>& X, const std::vector<std::int32_t>& y,
-                 const std::vector<std::vector<std::size_t>>& batches, const AdamHyper& hyper, Model& model) {
-  FusedFeedForwardTrainer trainer(shape, static_cast<std::size_t>(X.rows()), model.params, model.m, model.v);
+                 const std::vector<std::vector<std::size_t>>& batches, const AdamHyper& hyper, Model& model,
+                 int threads = 1) {
+  FusedFeedForwardTrainer trainer(shape, static_cast<std::size_t>(X.rows()), model.params, model.m, model.v,
+                                  threads);
   std::int64_t step = 0;
   for (const auto& rows : batches) {
     std::vector<std::int32_t> batch_y;
@@ -131,6 +133,47 @@ TEST_F(FusedFeedForward, StepsFollowThePortableTrajectory) {
     close += diff < 1e-5f;
   }
   EXPECT_GT(static_cast<double>(close), 0.999 * static_cast<double>(portable.params.size()));
+}
+
+std::vector<std::vector<std::size_t>> shuffled_batches(std::size_t rows, std::size_t batch, int epochs, Rng& rng) {
+  EpochOrder order(rows);
+  std::vector<std::vector<std::size_t>> batches;
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    order.shuffle(rng);
+    for (std::size_t start = 0; start < rows; start += batch) {
+      const auto b = order.batch(start, batch);
+      batches.emplace_back(b.begin(), b.end());
+    }
+  }
+  return batches;
+}
+
+TEST_F(FusedFeedForward, TwoThreadsGiveBitwiseWhatOneGives) {
+  Rng rng(11);
+  for (const Eigen::Index hidden : {200, 33, 17}) {  // parts of 7 + 6, 2 + 1 and 1 + 1 vectors
+    const Problem p = make_problem(100, hidden, 3, 50, rng);
+    const auto batches = shuffled_batches(50, 16, 3, rng);
+    const AdamHyper hyper{.lr = 1e-2f};
+    Model one = initial_model(p.shape, rng), two = one;
+    fused_steps(p.shape, p.X, p.y, batches, hyper, one, 1);
+    fused_steps(p.shape, p.X, p.y, batches, hyper, two, 2);
+    EXPECT_EQ(one.params, two.params) << "hidden " << hidden;
+    EXPECT_EQ(one.m, two.m) << "hidden " << hidden;
+    EXPECT_EQ(one.v, two.v) << "hidden " << hidden;
+  }
+}
+
+TEST_F(FusedFeedForward, AWorkerThreadStopsWhenTheTrainerGoesAway) {
+  Rng rng(12);
+  const Problem p = make_problem(64, 40, 2, 20, rng);
+  Model model = initial_model(p.shape, rng);
+  for (int steps : {0, 1, 4}) {
+    FusedFeedForwardTrainer trainer(p.shape, 20, model.params, model.m, model.v, 2);
+    std::vector<std::size_t> rows(20);
+    std::iota(rows.begin(), rows.end(), std::size_t{0});
+    for (int s = 1; s <= steps; ++s) trainer.step(p.X.data(), rows, p.y, AdamHyper{}, s);
+  }  // the destructor joins the worker, whatever step it was at
+  SUCCEED();
 }
 
 TEST_F(FusedFeedForward, StoreRoundTripsTheTunersLayout) {
