@@ -1,11 +1,10 @@
 #include "nn/gemm.h"
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
-#include <array>
 #include <new>
 #include <utility>
-#include <vector>
 
 #include "core/cpu_features.h"
 
@@ -16,24 +15,31 @@
 namespace emb::nn {
 namespace {
 
-// Rows per block: its slice of x (kRowBlock × kDepthBlock floats, 144 KiB,
-// packed tile by tile) stays in L2 while every panel of W streams past it,
-// and the hook runs on the block while it is still there. The blocking never
-// changes the order of any element's accumulation.
-constexpr std::size_t kRowBlock = 96;
+constexpr std::size_t kGroup = PackedWeights::kGroup;
+
+// Blocking, which never changes the order of any element's accumulation:
+// kRowBlock rows of x at a time (the hook runs on them once all their columns
+// are complete), kDepthBlock values of k at a time. On the AVX-512 path,
+// within a row block, kColumnGroups groups of W at a time: that block of W
+// (kDepthBlock × 192 floats, 288 KiB) stays in L2 while every tile of 8 rows
+// of x (8 × kDepthBlock floats, in L1) runs against it, its groups streaming
+// from L2 (measured on MiniLM's four products: 8 × 48 tiles with x in L1 and
+// W streaming beat W in L1 with x streaming, 12 × 32 and 6 × 64 tiles, and
+// packing x).
+constexpr std::size_t kRowBlock = 192;
 constexpr std::size_t kDepthBlock = 384;
-constexpr std::size_t kPanel = PackedWeights::kPanel;
+constexpr std::size_t kColumnGroups = 4;
 
 void tile_generic(const float* a, std::size_t lda, std::size_t rows, const float* b, std::size_t kc, float* c,
                   std::size_t ldc, std::size_t cols, bool accumulate) {
   for (std::size_t r = 0; r < rows; ++r) {
-    float acc[kPanel] = {};
+    float acc[kGroup] = {};
     if (accumulate)
       for (std::size_t j = 0; j < cols; ++j) acc[j] = c[r * ldc + j];
     const float* ar = a + r * lda;
     for (std::size_t k = 0; k < kc; ++k) {
       const float av = ar[k];
-      for (std::size_t j = 0; j < kPanel; ++j) acc[j] += av * b[k * kPanel + j];
+      for (std::size_t j = 0; j < kGroup; ++j) acc[j] += av * b[k * kGroup + j];
     }
     for (std::size_t j = 0; j < cols; ++j) c[r * ldc + j] = acc[j];
   }
@@ -46,9 +52,9 @@ void gemm_generic(const float* x, std::size_t ldx, std::size_t m, const PackedWe
     const std::size_t mb = m - m0 < kRowBlock ? m - m0 : kRowBlock;
     for (std::size_t k0 = 0; k0 < k; k0 += kDepthBlock) {
       const std::size_t kc = k - k0 < kDepthBlock ? k - k0 : kDepthBlock;
-      for (std::size_t p = 0; p < w.panels(); ++p) {
-        const std::size_t cols = n - p * kPanel < kPanel ? n - p * kPanel : kPanel;
-        tile_generic(x + m0 * ldx + k0, ldx, mb, w.data() + (p * k + k0) * kPanel, kc, y + m0 * ldy + p * kPanel,
+      for (std::size_t g = 0; g < w.groups(); ++g) {
+        const std::size_t cols = n - g * kGroup < kGroup ? n - g * kGroup : kGroup;
+        tile_generic(x + m0 * ldx + k0, ldx, mb, w.data() + (g * k + k0) * kGroup, kc, y + m0 * ldy + g * kGroup,
                      ldy, cols, k0 > 0);
       }
     }
@@ -59,77 +65,76 @@ void gemm_generic(const float* x, std::size_t ldx, std::size_t m, const PackedWe
 #if EMB_X86_DISPATCH
 #define EMB_AVX512 EMB_TARGET_AVX512
 
-// R rows × NP panels of accumulators (at most 12 × 2 = 24 of the 32 zmm
-// registers): per step, one load of W per panel and one broadcast of x per
-// row feed 2R fused multiply-adds. x comes packed (ap[k·R + r]), one stream.
-template <int R, int NP>
-EMB_AVX512 void tile_avx512(const float* ap, const float* b, std::size_t panel_stride, std::size_t kc, float* c,
+// R rows × NV vectors of 16 columns of accumulators: per step k, NV loads of
+// W (one contiguous group row) and one broadcast of x per row (read in place,
+// rows ldx apart) feed R·NV fused multiply-adds, each accumulator in k order.
+template <int R, int NV>
+EMB_AVX512 void tile_avx512(const float* x, std::size_t ldx, const float* b, std::size_t kc, float* c,
                             std::size_t ldc, bool accumulate, __mmask16 last) {
-  __m512 acc[R][NP];
-#pragma GCC unroll 12
+  __m512 acc[R][NV];
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
-    for (int p = 0; p < NP; ++p)
-      acc[r][p] = accumulate ? _mm512_maskz_loadu_ps(p == NP - 1 ? last : __mmask16(0xFFFF), c + r * ldc + p * 16)
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = accumulate ? _mm512_maskz_loadu_ps(v == NV - 1 ? last : __mmask16(0xFFFF), c + r * ldc + v * 16)
                              : _mm512_setzero_ps();
-#pragma GCC unroll 2
+  const float* xr[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) xr[r] = x + r * ldx;
+#pragma GCC unroll 4
   for (std::size_t k = 0; k < kc; ++k) {
-    __m512 bv[NP];
-#pragma GCC unroll 2
-    for (int p = 0; p < NP; ++p) bv[p] = _mm512_loadu_ps(b + p * panel_stride + k * kPanel);
-#pragma GCC unroll 12
+    __m512 bv[NV];
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + k * kGroup + v * 16);
+#pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const __m512 av = _mm512_set1_ps(ap[k * R + r]);
-#pragma GCC unroll 2
-      for (int p = 0; p < NP; ++p) acc[r][p] = _mm512_fmadd_ps(av, bv[p], acc[r][p]);
+      const __m512 av = _mm512_set1_ps(xr[r][k]);
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
     }
   }
-#pragma GCC unroll 12
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
-    for (int p = 0; p < NP; ++p)
-      _mm512_mask_storeu_ps(c + r * ldc + p * 16, p == NP - 1 ? last : __mmask16(0xFFFF), acc[r][p]);
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v)
+      _mm512_mask_storeu_ps(c + r * ldc + v * 16, v == NV - 1 ? last : __mmask16(0xFFFF), acc[r][v]);
 }
 
-using TileFn = void (*)(const float*, const float*, std::size_t, std::size_t, float*, std::size_t, bool, __mmask16);
-constexpr int kTileRows = 12;
+using TileFn = void (*)(const float*, std::size_t, const float*, std::size_t, float*, std::size_t, bool, __mmask16);
 
-template <std::size_t... I>
-constexpr auto make_tiles(std::index_sequence<I...>) {
-  return std::array<std::array<TileFn, 2>, sizeof...(I)>{
-      {{tile_avx512<int(I) + 1, 1>, tile_avx512<int(I) + 1, 2>}...}};
+constexpr int kTileRows = 8;
+constexpr int kTileVectors = kGroup / 16;
+
+template <int NV, std::size_t... I>
+constexpr auto tiles_of_width(std::index_sequence<I...>) {
+  return std::array<TileFn, sizeof...(I)>{{tile_avx512<int(I) + 1, NV>...}};
 }
-constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileRows>{});
+template <std::size_t... V>
+constexpr auto make_tiles(std::index_sequence<V...>) {
+  return std::array<std::array<TileFn, kTileRows>, sizeof...(V)>{
+      {tiles_of_width<int(V) + 1>(std::make_index_sequence<kTileRows>{})...}};
+}
+// [vectors − 1][rows − 1]
+constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileVectors>{});
 
 EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y,
                             std::size_t ldy, RowBlockHook hook) {
-  const std::size_t k = w.k(), n = w.n(), panels = w.panels();
-  const std::size_t panel_stride = k * kPanel;
-  // The block of x, tile by tile: rows r0..r0+R of depth slice k0..k0+kc at
-  // packed[r0·kc + kk·R + r].
-  thread_local std::vector<float> packed;
-  packed.resize(kRowBlock * kDepthBlock);
+  const std::size_t k = w.k(), n = w.n(), groups = w.groups();
   for (std::size_t m0 = 0; m0 < m; m0 += kRowBlock) {
     const std::size_t mb = m - m0 < kRowBlock ? m - m0 : kRowBlock;
-    for (std::size_t k0 = 0; k0 < k; k0 += kDepthBlock) {
-      const std::size_t kc = k - k0 < kDepthBlock ? k - k0 : kDepthBlock;
-      for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
-        const std::size_t rows = mb - r0 < kTileRows ? mb - r0 : kTileRows;
-        float* dst = packed.data() + r0 * kc;
-        for (std::size_t r = 0; r < rows; ++r) {
-          const float* src = x + (m0 + r0 + r) * ldx + k0;
-          for (std::size_t kk = 0; kk < kc; ++kk) dst[kk * rows + r] = src[kk];
-        }
-      }
-      for (std::size_t p = 0; p < panels; p += 2) {
-        const int np = panels - p >= 2 ? 2 : 1;
-        const std::size_t last_cols = n - (p + np - 1) * kPanel;
-        const __mmask16 last = last_cols >= kPanel ? __mmask16(0xFFFF) : __mmask16((1u << last_cols) - 1);
-        const float* b = w.data() + p * panel_stride + k0 * kPanel;
+    for (std::size_t g0 = 0; g0 < groups; g0 += kColumnGroups) {
+      const std::size_t g1 = groups - g0 < kColumnGroups ? groups : g0 + kColumnGroups;
+      for (std::size_t k0 = 0; k0 < k; k0 += kDepthBlock) {
+        const std::size_t kc = k - k0 < kDepthBlock ? k - k0 : kDepthBlock;
         for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
-          const std::size_t rows = mb - r0 < kTileRows ? mb - r0 : kTileRows;
-          kTiles[rows - 1][np - 1](packed.data() + r0 * kc, b, panel_stride, kc, y + (m0 + r0) * ldy + p * kPanel,
-                                   ldy, k0 > 0, last);
+          const std::size_t rows = mb - r0 < std::size_t(kTileRows) ? mb - r0 : kTileRows;
+          for (std::size_t g = g0; g < g1; ++g) {
+            const std::size_t cols = n - g * kGroup < kGroup ? n - g * kGroup : kGroup;
+            const std::size_t vectors = (cols + 15) / 16, last_cols = cols - (vectors - 1) * 16;
+            const __mmask16 last = last_cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << last_cols) - 1);
+            kTiles[vectors - 1][rows - 1](x + (m0 + r0) * ldx + k0, ldx, w.data() + (g * k + k0) * kGroup, kc,
+                                          y + (m0 + r0) * ldy + g * kGroup, ldy, k0 > 0, last);
+          }
         }
       }
     }
@@ -143,16 +148,16 @@ EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, cons
 void PackedWeights::Free::operator()(float* p) const noexcept { std::free(p); }
 
 PackedWeights::PackedWeights(const float* w, std::size_t n, std::size_t k) : n_(n), k_(k) {
-  const std::size_t count = panels() * k * kPanel;
+  const std::size_t count = groups() * k * kGroup;
   const std::size_t bytes = ((count * sizeof(float) + 63) / 64) * 64;
   data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes ? bytes : 64)));
   if (!data_) throw std::bad_alloc();
   float* d = data_.get();
   std::memset(d, 0, bytes);
-  for (std::size_t p = 0; p < panels(); ++p)
+  for (std::size_t g = 0; g < groups(); ++g)
     for (std::size_t i = 0; i < k; ++i)
-      for (std::size_t j = 0; j < kPanel && p * kPanel + j < n; ++j)
-        d[(p * k + i) * kPanel + j] = w[(p * kPanel + j) * k + i];
+      for (std::size_t j = 0; j < kGroup && g * kGroup + j < n; ++j)
+        d[(g * k + i) * kGroup + j] = w[(g * kGroup + j) * k + i];
 }
 
 void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y, std::size_t ldy,

@@ -12,19 +12,20 @@
 
 namespace emb::nn {
 
-/// W (n × k, PyTorch's nn.Linear layout) stored as panels of kPanel output
-/// columns: panel p holds W[p·kPanel + j, i] at data[(p·k + i)·kPanel + j],
-/// zero-padded past n.
+/// W (n × k, PyTorch's nn.Linear layout) stored as groups of kGroup output
+/// columns: group g holds W[g·kGroup + j, i] at data[(g·k + i)·kGroup + j],
+/// zero-padded past n, so that a group's rows for consecutive k are one
+/// contiguous stream.
 class PackedWeights {
  public:
-  static constexpr std::size_t kPanel = 16;
+  static constexpr std::size_t kGroup = 48;
 
   PackedWeights() = default;
   PackedWeights(const float* w, std::size_t n, std::size_t k);
 
   std::size_t n() const noexcept { return n_; }
   std::size_t k() const noexcept { return k_; }
-  std::size_t panels() const noexcept { return (n_ + kPanel - 1) / kPanel; }
+  std::size_t groups() const noexcept { return (n_ + kGroup - 1) / kGroup; }
   const float* data() const noexcept { return data_.get(); }
   bool empty() const noexcept { return n_ == 0; }
 

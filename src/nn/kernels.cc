@@ -147,22 +147,23 @@ EMB_AVX512 void residual_layer_norm_avx512(float* x, const float* y, const float
   }
 }
 
-// Scores of R query rows against NV·16 keys (kt: keys transposed, row
-// stride tp), scaled, plus the bias rows when given.
+// Scores of R query rows against the NV·16 keys from c0 on (kt: those keys
+// transposed, row stride ldk), scaled, plus the bias rows when given, into
+// columns c0… of scores (row stride tp).
 template <int R, int NV>
-EMB_AVX512 void attention_scores_tile(const float* q, std::size_t ld, const float* kt, std::size_t tp,
-                                      std::size_t dh, std::size_t t, std::size_t c0, float scale, const float* bias,
-                                      float* scores) {
+EMB_AVX512 void attention_scores_tile(const float* q, std::size_t ld, const float* kt, std::size_t ldk,
+                                      std::size_t tp, std::size_t dh, std::size_t t, std::size_t c0, float scale,
+                                      const float* bias, float* scores) {
   __m512 acc[R][NV];
-#pragma GCC unroll 4
+#pragma GCC unroll 12
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int c = 0; c < NV; ++c) acc[r][c] = _mm512_setzero_ps();
   for (std::size_t d = 0; d < dh; ++d) {
     __m512 kv[NV];
 #pragma GCC unroll 4
-    for (int c = 0; c < NV; ++c) kv[c] = _mm512_loadu_ps(kt + d * tp + c0 + c * 16);
-#pragma GCC unroll 4
+    for (int c = 0; c < NV; ++c) kv[c] = _mm512_loadu_ps(kt + d * ldk + c * 16);
+#pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
       const __m512 bq = _mm512_set1_ps(q[r * ld + d]);
 #pragma GCC unroll 4
@@ -170,7 +171,7 @@ EMB_AVX512 void attention_scores_tile(const float* q, std::size_t ld, const floa
     }
   }
   const __m512 s = _mm512_set1_ps(scale);
-#pragma GCC unroll 4
+#pragma GCC unroll 12
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int c = 0; c < NV; ++c) {
@@ -181,12 +182,13 @@ EMB_AVX512 void attention_scores_tile(const float* q, std::size_t ld, const floa
     }
 }
 
-// Context rows of R queries: Σ_j p[r][j] · v_j over DV·16 values.
+// Context rows of R queries: inv[r] · Σ_j e[r][j] · v_j over DV·16 values,
+// e the unnormalised softmax numerators and inv[r] one over their sum.
 template <int R, int DV>
-EMB_AVX512 void attention_context_tile(const float* p, std::size_t tp, const float* v, std::size_t ld,
-                                       std::size_t t, float* context, std::size_t ldc) {
+EMB_AVX512 void attention_context_tile(const float* e, std::size_t tp, const float* inv, const float* v,
+                                       std::size_t ld, std::size_t t, float* context, std::size_t ldc) {
   __m512 acc[R][DV];
-#pragma GCC unroll 4
+#pragma GCC unroll 12
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int c = 0; c < DV; ++c) acc[r][c] = _mm512_setzero_ps();
@@ -194,66 +196,113 @@ EMB_AVX512 void attention_context_tile(const float* p, std::size_t tp, const flo
     __m512 vv[DV];
 #pragma GCC unroll 4
     for (int c = 0; c < DV; ++c) vv[c] = _mm512_loadu_ps(v + j * ld + c * 16);
-#pragma GCC unroll 4
+#pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
-      const __m512 bp = _mm512_set1_ps(p[r * tp + j]);
+      const __m512 bp = _mm512_set1_ps(e[r * tp + j]);
 #pragma GCC unroll 4
       for (int c = 0; c < DV; ++c) acc[r][c] = _mm512_fmadd_ps(bp, vv[c], acc[r][c]);
     }
   }
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    const __m512 scale = _mm512_set1_ps(inv[r]);
 #pragma GCC unroll 4
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
-    for (int c = 0; c < DV; ++c) _mm512_storeu_ps(context + r * ldc + c * 16, acc[r][c]);
+    for (int c = 0; c < DV; ++c) _mm512_storeu_ps(context + r * ldc + c * 16, _mm512_mul_ps(acc[r][c], scale));
+  }
+}
+
+// Softmax numerators of `rows` score rows in place (e = exp(s − max), t
+// columns) and one over each row's sum in inv.
+EMB_AVX512 void softmax_numerators(float* s, std::size_t rows, std::size_t t, std::size_t tp, float* inv) {
+  const __m512 lowest = _mm512_set1_ps(-INFINITY);
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* row = s + r * tp;
+    __m512 mx = lowest;
+    for (std::size_t c = 0; c < t; c += 16)
+      mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(lowest, tail_mask(t - c), row + c));
+    const __m512 top = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+    __m512 sum = _mm512_setzero_ps();
+    for (std::size_t c = 0; c < t; c += 16) {
+      const __mmask16 m = tail_mask(t - c);
+      const __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + c), top)));
+      sum = _mm512_add_ps(sum, e);
+      _mm512_mask_storeu_ps(row + c, m, e);
+    }
+    inv[r] = 1.0f / _mm512_reduce_add_ps(sum);
+  }
 }
 
 using ScoresTile = void (*)(const float*, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
-                            std::size_t, float, const float*, float*);
-using ContextTile = void (*)(const float*, std::size_t, const float*, std::size_t, std::size_t, float*, std::size_t);
+                            std::size_t, std::size_t, float, const float*, float*);
+using ContextTile = void (*)(const float*, std::size_t, const float*, const float*, std::size_t, std::size_t, float*,
+                             std::size_t);
 
-template <int R>
-constexpr std::array<ScoresTile, 4> scores_row() {
-  return {attention_scores_tile<R, 1>, attention_scores_tile<R, 2>, attention_scores_tile<R, 3>,
-          attention_scores_tile<R, 4>};
-}
-template <int R>
-constexpr std::array<ContextTile, 4> context_row() {
-  return {attention_context_tile<R, 1>, attention_context_tile<R, 2>, attention_context_tile<R, 3>,
-          attention_context_tile<R, 4>};
-}
-constexpr std::array<std::array<ScoresTile, 4>, 4> kScoresTiles = {scores_row<1>(), scores_row<2>(), scores_row<3>(),
-                                                                   scores_row<4>()};
-constexpr std::array<std::array<ContextTile, 4>, 4> kContextTiles = {context_row<1>(), context_row<2>(),
-                                                                     context_row<3>(), context_row<4>()};
+// Query rows per block: R·(16-value vectors per row) ≈ 24 accumulators of
+// the 32 registers, for the scores (R × NV keys) and the context (R × DV).
+constexpr std::size_t kMaxQueryRows = kAttentionQueryBlock;
+constexpr std::size_t query_rows(std::size_t dv) { return dv <= 2 ? 12 : dv == 3 ? 8 : 6; }
 
+template <int NV, std::size_t... I>
+constexpr auto scores_column(std::index_sequence<I...>) {
+  return std::array<ScoresTile, sizeof...(I)>{{attention_scores_tile<int(I) + 1, NV>...}};
+}
+template <int DV, std::size_t... I>
+constexpr auto context_column(std::index_sequence<I...>) {
+  return std::array<ContextTile, sizeof...(I)>{{attention_context_tile<int(I) + 1, DV>...}};
+}
+using Rows = std::make_index_sequence<kMaxQueryRows>;
+// [vectors − 1][rows − 1]
+constexpr std::array<std::array<ScoresTile, kMaxQueryRows>, 4> kScoresTiles = {
+    scores_column<1>(Rows{}), scores_column<2>(Rows{}), scores_column<3>(Rows{}), scores_column<4>(Rows{})};
+constexpr std::array<std::array<ContextTile, kMaxQueryRows>, 4> kContextTiles = {
+    context_column<1>(Rows{}), context_column<2>(Rows{}), context_column<3>(Rows{}), context_column<4>(Rows{})};
+
+// Block by block of R query rows: their scores against every key, softmax
+// numerators, then their context rows, while the R × t block is in L1 (the
+// t × t score matrix is never held). The normalisation is applied to the
+// context (R × dh values) rather than to the numerators (R × t). Keys and
+// values are first copied out of the strided projections: keys transposed,
+// chunk by chunk of the columns one scores tile covers, values row by row,
+// so that each tile reads one contiguous block.
 EMB_AVX512 void attention_head_avx512(const float* q, const float* k, const float* v, std::size_t ld, std::size_t t,
                                       std::size_t dh, float scale, const float* bias, float* scratch, float* context,
                                       std::size_t ldc) {
   const std::size_t tp = (t + 15) / 16 * 16;
-  float* kt = scratch;              // dh × tp, keys transposed, zero past t
-  float* scores = scratch + dh * tp;   // t × tp
-  for (std::size_t d = 0; d < dh; ++d) {
-    for (std::size_t j = 0; j < t; ++j) kt[d * tp + j] = k[j * ld + d];
-    for (std::size_t j = t; j < tp; ++j) kt[d * tp + j] = 0.0f;
-  }
-  for (std::size_t i0 = 0; i0 < t; i0 += 4) {
-    const std::size_t rows = std::min<std::size_t>(4, t - i0);
-    for (std::size_t c0 = 0; c0 < tp; c0 += 64) {
-      const std::size_t nv = std::min<std::size_t>(4, (tp - c0) / 16);
-      kScoresTiles[rows - 1][nv - 1](q + i0 * ld, ld, kt, tp, dh, t, c0, scale, bias ? bias + i0 * t : nullptr,
-                                     scores + i0 * tp);
+  const std::size_t dv = dh / 16, block = query_rows(dv), nv = 24 / block, chunk = nv * 16;
+  const std::size_t chunks = (t + chunk - 1) / chunk;
+  float* kt = scratch;                        // chunks × dh × chunk, zero past t
+  float* values = kt + chunks * dh * chunk;   // t × dh
+  float* scores = values + t * dh;            // block × tp
+  for (std::size_t c = 0; c < chunks; ++c) {
+    float* dst = kt + c * dh * chunk;
+    const std::size_t j0 = c * chunk, width = std::min(chunk, t - j0);
+    for (std::size_t d = 0; d < dh; ++d) {
+      for (std::size_t j = 0; j < width; ++j) dst[d * chunk + j] = k[(j0 + j) * ld + d];
+      for (std::size_t j = width; j < chunk; ++j) dst[d * chunk + j] = 0.0f;
     }
   }
-  softmax_rows_avx512(scores, t, t, tp);
-  const std::size_t dv = dh / 16;
-  for (std::size_t i0 = 0; i0 < t; i0 += 4) {
-    const std::size_t rows = std::min<std::size_t>(4, t - i0);
-    kContextTiles[rows - 1][dv - 1](scores + i0 * tp, tp, v, ld, t, context + i0 * ldc, ldc);
+  for (std::size_t j = 0; j < t; ++j) std::copy_n(v + j * ld, dh, values + j * dh);
+  float inv[kMaxQueryRows];
+  for (std::size_t i0 = 0; i0 < t; i0 += block) {
+    const std::size_t rows = std::min(block, t - i0);
+    for (std::size_t c = 0; c < chunks; ++c) {
+      const std::size_t c0 = c * chunk, vectors = std::min(nv, (tp - c0) / 16);
+      kScoresTiles[vectors - 1][rows - 1](q + i0 * ld, ld, kt + c * dh * chunk, chunk, tp, dh, t, c0, scale,
+                                          bias ? bias + i0 * t : nullptr, scores);
+    }
+    softmax_numerators(scores, rows, t, tp, inv);
+    kContextTiles[dv - 1][rows - 1](scores, tp, inv, values, dh, t, context + i0 * ldc, ldc);
   }
 }
 #endif
 
 }  // namespace
+
+std::size_t attention_scratch_floats(std::size_t t, std::size_t head_dim) noexcept {
+  // Keys in chunks of at most 64 (see query_rows), values, one block of scores.
+  const std::size_t tp = (t + 15) / 16 * 16;
+  return head_dim * (t + 63) + t * head_dim + kAttentionQueryBlock * tp;
+}
 
 bool attention_head_supported(std::size_t head_dim) noexcept {
 #ifdef EMB_HAVE_AVX512_KERNELS

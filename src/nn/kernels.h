@@ -30,10 +30,16 @@ void residual_layer_norm(float* x, const float* y, const float* bias, std::size_
 /// (false: the caller uses its portable path).
 bool attention_head_supported(std::size_t head_dim) noexcept;
 
+/// The most query rows attention_head() holds scores for at once.
+inline constexpr std::size_t kAttentionQueryBlock = 12;
+
+/// The scratch attention_head() needs for t tokens.
+std::size_t attention_scratch_floats(std::size_t t, std::size_t head_dim) noexcept;
+
 /// One head of self-attention over one sequence of t tokens:
 /// context[i] = Σ_j softmax_j(scale · q_i·k_j + bias[i·t + j]) · v_j.
 /// q, k, v: rows of head_dim values with row stride ld; context: row stride
-/// ldc; bias: t × t or null. scratch: at least (t + head_dim) · round_up(t, 16)
+/// ldc; bias: t × t or null. scratch: attention_scratch_floats(t, head_dim)
 /// floats.
 void attention_head(const float* q, const float* k, const float* v, std::size_t ld, std::size_t t,
                     std::size_t head_dim, float scale, const float* bias, float* scratch, float* context,

@@ -50,8 +50,7 @@ void self_attention(const float* qkv, std::size_t t, std::size_t heads, std::siz
   const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
   if (t == 0) return;
   if (kernels::attention_head_supported(static_cast<std::size_t>(dh))) {
-    const std::size_t tp = (t + 15) / 16 * 16;
-    scores.resize(t + static_cast<std::size_t>(dh), tp);
+    scores.resize(1, kernels::attention_scratch_floats(t, static_cast<std::size_t>(dh)));
     for (std::size_t h = 0; h < heads; ++h) {
       const std::size_t o = h * static_cast<std::size_t>(dh);
       kernels::attention_head(qkv + o, qkv + hidden + o, qkv + 2 * hidden + o, 3 * hidden, t,

@@ -29,9 +29,11 @@ std::vector<Isa> paths() {
 }
 
 TEST(PackedGemm, MatchesReferenceOnEveryShapeAndPath) {
-  // Column counts off the 16-wide panels, rows off the 12-row tiles and the
-  // row blocks, depths off the depth blocks.
-  for (auto [m, n, k] : {std::tuple{1, 1, 1}, {5, 17, 3}, {13, 33, 70}, {100, 48, 385}, {97, 384, 400}}) {
+  // Column counts off the 16-wide vectors, the 48-wide groups and the blocks
+  // of 4 groups; rows off the 8-row tiles and the 192-row blocks; depths off
+  // the 384-deep blocks.
+  for (auto [m, n, k] :
+       {std::tuple{1, 1, 1}, {5, 17, 3}, {13, 33, 70}, {100, 48, 385}, {97, 384, 400}, {200, 230, 800}}) {
     const auto x = random_values(m * k, 1), w = random_values(n * k, 2);
     const PackedWeights packed(w.data(), n, k);
     for (Isa isa : paths()) {
@@ -111,8 +113,9 @@ TEST(Kernels, VectorGeluAndSoftmaxMatchTheScalarFormulas) {
 
 TEST(Ops, AttentionMatchesReferenceForWideHeadsWithAndWithoutBias) {
   // Head widths the vector path takes (16·n) and one it leaves to Eigen (24).
-  for (std::size_t dh : {16u, 32u, 64u, 24u}) {
-    for (std::size_t t : {1u, 5u, 37u, 70u}) {
+  // Token counts off the query blocks (12, 8, 6 rows) and the 16-key vectors.
+  for (std::size_t dh : {16u, 32u, 48u, 64u, 24u}) {
+    for (std::size_t t : {1u, 5u, 13u, 37u, 70u}) {
       const std::size_t heads = 2, hidden = heads * dh;
       Matrix qkv(t, 3 * hidden, random_values(t * 3 * hidden, static_cast<unsigned>(t + dh)));
       const auto bias = random_values(heads * t * t, 9);
