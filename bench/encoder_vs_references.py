@@ -19,9 +19,16 @@ FLOPs of the real (unpadded) tokens, our largest difference from
 sentence-transformers, and the peak RSS of `embetter encode` (C++ only) over
 the IMDB reviews.
 
+With --scale it also times `embetter encode` (which streams its input a chunk
+at a time) on 1,000, 5,000 and 20,000 texts (or the counts given), repeating
+the data beyond its size: milliseconds per text, start-up excluded (a run on
+one text measures it), should stay flat, and peak RSS should not grow.
+
 usage (from the repository root, after scripts/build.sh):
   .venv/bin/python bench/encoder_vs_references.py [--threads 1 2] [--short 640] [--long 192]
-      [--rss-texts 5000] [--scale]
+      [--rss-texts 5000] [--scale [N ...]] [--scale-texts long|short] [--engines ours st ort]
+  # the memory and scale runs alone (no engine comparison):
+  .venv/bin/python bench/encoder_vs_references.py --engines --threads 2 --scale
 
 The exported ONNX model is cached outside the repository (--cache, default
 $XDG_CACHE_HOME/embetter-bench or ~/.cache/embetter-bench).
@@ -57,6 +64,7 @@ def model_folder() -> Path:
 
 
 def read_texts(path: Path, n: int) -> list[str]:
+    """The first n texts of a .jsonl file (n = 0: all)."""
     texts = []
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -240,21 +248,31 @@ def export_onnx(model: Path, cache: Path) -> Path:
     return onnx_path
 
 
-def run_cli_encode(cli: Path, model: Path, texts: list[str], threads: int, tmp: Path) -> dict:
-    """Runs `embetter encode` on the texts; its peak RSS from wait4."""
-    src = tmp / f"rss-{len(texts)}.jsonl"
-    with open(src, "w", encoding="utf-8") as f:
+def write_jsonl(texts: list[str], path: Path) -> Path:
+    with open(path, "w", encoding="utf-8") as f:
         for t in texts:
             f.write(json.dumps({"text": t}) + "\n")
-    out = tmp / f"rss-{len(texts)}.npy"
+    return path
+
+
+def run_cli_encode(cli: Path, model: Path, src: Path, threads: int, tmp: Path) -> dict:
+    """Runs `embetter encode` on a .jsonl file; wall and CPU time and the peak RSS from wait4."""
+    out = tmp / "encoded.npy"
     t0 = time.perf_counter()
     proc = subprocess.Popen([str(cli), "--quiet", "--threads", str(threads), "encode", "--model", str(model), "--in",
                              str(src), "--out", str(out)], env=thread_env(threads))
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"embetter encode failed on {len(texts)} texts")
-    return {"texts": len(texts), "seconds": seconds, "max_rss_mb": usage.ru_maxrss / 1024}
+        sys.exit(f"embetter encode failed on {src}")
+    out.unlink()
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "max_rss_mb": usage.ru_maxrss / 1024,
+            "load": os.getloadavg()[0]}
+
+
+def repeated(texts: list[str], n: int) -> list[str]:
+    """The first n texts, the data repeated as often as needed."""
+    return (texts * (n // len(texts) + 1))[:n]
 
 
 def main() -> None:
@@ -262,9 +280,13 @@ def main() -> None:
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--short", type=int, default=640, help="short texts (new-dataset.jsonl)")
     p.add_argument("--long", type=int, default=192, help="long texts (IMDB reviews)")
-    p.add_argument("--engines", nargs="+", default=["ours", "st", "ort"], choices=["ours", "st", "ort"])
+    p.add_argument("--engines", nargs="*", default=["ours", "st", "ort"], choices=["ours", "st", "ort"],
+                   help="engines to compare (none: only the memory and scale runs)")
     p.add_argument("--rss-texts", type=int, default=5000, help="IMDB reviews for the peak-RSS run (0: skip)")
-    p.add_argument("--scale", action="store_true", help="also time `embetter encode` on 1,000 reviews vs --rss-texts")
+    p.add_argument("--scale", type=int, nargs="*", metavar="N",
+                   help="also time `embetter encode` on N texts for each N (default 1000 5000 20000)")
+    p.add_argument("--scale-texts", choices=["long", "short"], default="long",
+                   help="texts of the scale runs: IMDB reviews or new-dataset.jsonl sentences")
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     p.add_argument("--build", type=Path, default=ROOT / "build")
     p.add_argument("--cache", type=Path,
@@ -292,7 +314,7 @@ def main() -> None:
     onnx_path = export_onnx(model, a.cache) if "ort" in a.engines else Path()
     data = a.shared / "data"
     workloads = {"short": read_texts(data / "new-dataset.jsonl", a.short),
-                 "long": read_texts(data / "imdb-5000.jsonl", a.long)}
+                 "long": read_texts(data / "imdb-5000.jsonl", a.long)} if a.engines else {}
     tok = Tokenizer.from_file(str(model / "tokenizer.json"))
     tok.enable_truncation(MAX_TOKENS)
     tok.no_padding()   # the model's tokenizer.json pads to 128
@@ -306,7 +328,7 @@ def main() -> None:
     gemm: dict = {}
     with tempfile.TemporaryDirectory(prefix="embetter-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        for threads in a.threads:
+        for threads in a.threads if a.engines else []:
             out = tmp / f"gemm-{threads}"
             out.mkdir()
             run_worker(["gemm", str(threads), str(out)], threads)
@@ -330,24 +352,67 @@ def main() -> None:
                     print(f"{engine:4} {w:5} {threads} thread(s): {len(texts) / t['seconds']:7.1f} texts/s "
                           f"({t['seconds']:.2f} s wall, {t['cpu_seconds']:.2f} s CPU, load {r['load']:.2f})",
                           file=sys.stderr)
-        rss = []
+        rss, scale = [], []
         cli = a.build / "cli" / "embetter"
+        threads = max(a.threads)
+        if (a.rss_texts > 0 or a.scale is not None) and not cli.exists():
+            sys.exit(f"{cli}: not built (run scripts/build.sh)")
         if a.rss_texts > 0:
-            if not cli.exists():
-                sys.exit(f"{cli}: not built (run scripts/build.sh)")
-            reviews = read_texts(data / "imdb-5000.jsonl", min(a.rss_texts, 5000))
-            # Beyond the 5,000 reviews, repeat them (for the flat-time check).
-            reviews = (reviews * (a.rss_texts // len(reviews) + 1))[: a.rss_texts]
-            threads = max(a.threads)
-            counts = sorted({1000, a.rss_texts}) if a.scale else [a.rss_texts]
-            for n in counts:
-                r = run_cli_encode(cli, model, reviews[:n], threads, tmp)
-                r["load"] = load()
-                rss.append(r)
-                print(f"embetter encode {n} reviews, {threads} thread(s): {r['seconds']:.1f} s, "
-                      f"peak RSS {r['max_rss_mb']:.0f} MB (load {r['load']:.2f})", file=sys.stderr)
+            reviews = repeated(read_texts(data / "imdb-5000.jsonl", min(a.rss_texts, 5000)), a.rss_texts)
+            r = run_cli_encode(cli, model, write_jsonl(reviews, tmp / "rss.jsonl"), threads, tmp)
+            rss.append({**r, "texts": a.rss_texts})
+            print(f"embetter encode {a.rss_texts} reviews, {threads} thread(s): {r['seconds']:.1f} s, "
+                  f"peak RSS {r['max_rss_mb']:.0f} MB (load {r['load']:.2f})", file=sys.stderr)
+        if a.scale is not None:
+            source = data / ("imdb-5000.jsonl" if a.scale_texts == "long" else "new-dataset.jsonl")
+            pool = read_texts(source, 0)
+            for n in [1] + sorted(set(a.scale or [1000, 5000, 20000])):
+                r = run_cli_encode(cli, model, write_jsonl(repeated(pool, n), tmp / "scale.jsonl"), threads, tmp)
+                scale.append({**r, "texts": n})
+                print(f"embetter encode {n} {a.scale_texts} texts, {threads} thread(s): {r['seconds']:.1f} s, "
+                      f"{r['cpu_seconds']:.1f} s CPU, peak RSS {r['max_rss_mb']:.0f} MB (load {r['load']:.2f})",
+                      file=sys.stderr)
 
     # ------------------------------------------------------------ report --
+    if a.engines:
+        report_engines(a, workloads, results, gemm, flops, lengths)
+    model_mb = (model / "model.safetensors").stat().st_size / 2**20
+    for r in rss:
+        print(f"- `embetter encode` on {r['texts']} IMDB reviews ({max(a.threads)} threads): peak RSS "
+              f"{r['max_rss_mb']:.0f} MB (model file {model_mb:.0f} MB, budget {model_mb + 300:.0f} MB), "
+              f"{r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU (load {r['load']:.1f})")
+    if scale:
+        report_scale(a, scale, model_mb)
+
+
+def report_scale(a, scale: list[dict], model_mb: float) -> None:
+    """Per-text cost of the streamed `embetter encode` at each size, the
+    start-up (the one-text run) taken off, and the flat-time ratio."""
+    kind = "IMDB reviews" if a.scale_texts == "long" else "new-dataset.jsonl sentences"
+    print(f"\n### `embetter encode` over many texts ({kind}, repeated beyond the data), {max(a.threads)} threads\n")
+    start = scale[0]
+    print(f"Start-up (one text): {start['seconds']:.2f} s wall, {start['cpu_seconds']:.2f} s CPU, "
+          f"peak RSS {start['max_rss_mb']:.0f} MB; model file {model_mb:.0f} MB.\n")
+    print("| texts | wall | CPU | ms/text (wall) | ms/text (CPU) | peak RSS | load |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    per_text = []
+    for r in scale[1:]:
+        n = r["texts"] - 1
+        wall = 1000 * (r["seconds"] - start["seconds"]) / n
+        cpu = 1000 * (r["cpu_seconds"] - start["cpu_seconds"]) / n
+        per_text.append((r["texts"], wall, cpu))
+        print(f"| {r['texts']} | {r['seconds']:.1f} s | {r['cpu_seconds']:.1f} s | {wall:.2f} | {cpu:.2f} | "
+              f"{r['max_rss_mb']:.0f} MB | {r['load']:.1f} |")
+    if len(per_text) > 1:
+        (n0, w0, c0), (n1, w1, c1) = per_text[0], per_text[-1]
+        growth = scale[-1]["max_rss_mb"] - scale[1]["max_rss_mb"]
+        print(f"\n- Flat time: ms/text at {n1} ÷ at {n0} = {w1 / w0:.2f} (wall), {c1 / c0:.2f} (CPU); "
+              f"peak RSS grows by {growth:.0f} MB from {n0} to {n1} texts")
+
+
+def report_engines(a, workloads, results, gemm, flops, lengths) -> None:
+    import numpy as np
+
     peak = {t: max(v.values()) for t, v in gemm.items()}
     print(f"\n### all-MiniLM-L6-v2, batch {BATCH}, texts/s (higher is better)\n")
     print(f"Machine: {os.cpu_count()} CPUs ({cpu_model()}); load average at the start of each run in brackets. "
@@ -410,11 +475,6 @@ def main() -> None:
         for w in workloads:
             s = results[("ours", w, lo)]["seconds"] / results[("ours", w, hi)]["seconds"]
             print(f"- ours, {w}: {hi} threads = {s:.2f}× {lo} thread(s)")
-    model_mb = (model / "model.safetensors").stat().st_size / 2**20
-    for r in rss:
-        print(f"- `embetter encode` on {r['texts']} IMDB reviews ({max(a.threads)} threads): peak RSS "
-              f"{r['max_rss_mb']:.0f} MB (model file {model_mb:.0f} MB), {1000 * r['seconds'] / r['texts']:.1f} ms "
-              f"per text including start-up (load {r['load']:.1f})")
 
 
 def cpu_model() -> str:
