@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "embetter/matrix.h"
+#include "embetter/progress.h"
 #include "embetter/random.h"
 #include "embetter/tfidf.h"
 
@@ -37,11 +38,19 @@ class LiteTextEncoder {
   /// list, invalid UTF-8 (naming the text), a vocabulary smaller than dim
   /// (as scikit-learn), or fewer texts than dim (where scikit-learn would
   /// silently return fewer components).
-  LiteTextEncoder& fit(const std::vector<std::string>& texts);
+  ///
+  /// `progress` is told how each stage advances: (texts counted, texts) every
+  /// 1024 texts of the TF-IDF step, then (iterations, n_iter) of the SVD's
+  /// power iterations. Returning false stops with Interrupted and leaves the
+  /// encoder as it was (Ctrl-C from Python).
+  LiteTextEncoder& fit(const std::vector<std::string>& texts, const ProgressFn& progress = {});
   /// n × dim embeddings in input order. Throws NotFittedError before fit and
   /// InvalidArgument on an empty list. Deterministic for a given thread count.
-  Matrix transform(const std::vector<std::string>& texts) const;
-  Matrix fit_transform(const std::vector<std::string>& texts) { return fit(texts).transform(texts); }
+  /// `progress` as for fit: texts counted, then (rows projected, texts) every 1024 rows.
+  Matrix transform(const std::vector<std::string>& texts, const ProgressFn& progress = {}) const;
+  Matrix fit_transform(const std::vector<std::string>& texts, const ProgressFn& progress = {}) {
+    return fit(texts, progress).transform(texts, progress);
+  }
 
   bool fitted() const noexcept { return vectorizer_.fitted(); }
   const LiteTextEncoderParams& params() const noexcept { return params_; }

@@ -10,6 +10,8 @@
 ///
 /// Both return a Matrix of n_texts × dim(), row-major, in input order. They are
 /// immutable after loading, so encode() may be called from several threads.
+/// encode() tells `progress` (texts done, texts) every 1024 texts; returning
+/// false stops it with Interrupted (Ctrl-C from Python).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "embetter/matrix.h"
+#include "embetter/progress.h"
 
 namespace emb {
 
@@ -50,7 +53,7 @@ class TextEncoder {
   ~TextEncoder();
 
   /// n × dim(); InvalidArgument for text that is not valid UTF-8.
-  Matrix encode(const std::vector<std::string>& texts) const;
+  Matrix encode(const std::vector<std::string>& texts, const ProgressFn& progress = {}) const;
   /// The token ids that encode() averages for `text` (after truncation and unk removal).
   std::vector<std::int32_t> token_ids(std::string_view text) const;
   std::size_t dim() const;
@@ -84,7 +87,7 @@ class BytePairEncoder {
   ~BytePairEncoder();
 
   /// n × dim(); InvalidArgument for text that is not valid UTF-8.
-  Matrix encode(const std::vector<std::string>& texts) const;
+  Matrix encode(const std::vector<std::string>& texts, const ProgressFn& progress = {}) const;
   /// BPEmb's preprocessing: str.lower() and every Unicode decimal digit → '0'.
   static std::string preprocess(std::string_view text);
   /// The sentencepiece ids of preprocess(text) (BPEmb.encode_ids).

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "embetter/progress.h"
 #include "embetter/sparse.h"
 
 namespace emb {
@@ -54,9 +55,11 @@ class TfidfVectorizer {
   TfidfVectorizer& fit(const std::vector<std::string>& texts);
   /// Rows = texts, columns = feature_names(); l2-normalised rows (an all-zero
   /// row stays zero). Throws NotFittedError before fit.
-  SparseMatrix transform(const std::vector<std::string>& texts) const;
-  /// fit then transform, tokenizing each text once.
-  SparseMatrix fit_transform(const std::vector<std::string>& texts);
+  /// `progress` is told (texts counted, texts) every 1024 texts; returning
+  /// false stops with Interrupted (Ctrl-C from Python).
+  SparseMatrix transform(const std::vector<std::string>& texts, const ProgressFn& progress = {}) const;
+  /// fit then transform, tokenizing each text once; `progress` as for transform.
+  SparseMatrix fit_transform(const std::vector<std::string>& texts, const ProgressFn& progress = {});
 
   bool fitted() const noexcept { return !feature_names_.empty(); }
   const TfidfParams& params() const noexcept { return params_; }

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "convert.h"
+#include "embetter/error.h"
 #include "embetter/lite_text_encoder.h"
 #include "embetter/sentence_encoder.h"
 #include "embetter/static_encoders.h"
@@ -16,6 +17,31 @@ using Texts = std::vector<std::string>;
 template <class Encoder>
 py::array_t<float> encode_nogil(const Encoder& e, const Texts& texts) {
   return call_nogil(e, &Encoder::encode, texts);
+}
+
+// `make()` (a Matrix) without the GIL; the result goes to numpy without a copy.
+template <class Make>
+py::array_t<float> matrix_nogil(Make&& make) {
+  Matrix out;
+  {
+    py::gil_scoped_release nogil;
+    out = make();
+  }
+  return to_numpy(std::move(out));
+}
+
+// Static encoders and LiteTextEncoder take the progress callback per call:
+// `interruptible()` lets Ctrl-C stop them every 1024 texts (or SVD iteration).
+template <class Encoder>
+py::array_t<float> encode_interruptible(const Encoder& e, const Texts& texts) {
+  return matrix_nogil([&] { return e.encode(texts, interruptible()); });
+}
+
+BpeAggregation aggregation_of(const std::string& agg) {
+  if (agg == "mean") return BpeAggregation::Mean;
+  if (agg == "max") return BpeAggregation::Max;
+  if (agg == "both") return BpeAggregation::Both;
+  throw InvalidArgument("BytePairEncoder: agg='" + agg + "'; expected 'mean', 'max' or 'both'");
 }
 
 }  // namespace
@@ -39,10 +65,12 @@ void register_text(py::module_& m) {
       .def("fit",
            [](LiteTextEncoder& e, const Texts& texts) {
              py::gil_scoped_release nogil;
-             e.fit(texts);
+             e.fit(texts, interruptible());
            })
       .def("transform",
-           [](const LiteTextEncoder& e, const Texts& texts) { return call_nogil(e, &LiteTextEncoder::transform, texts); })
+           [](const LiteTextEncoder& e, const Texts& texts) {
+             return matrix_nogil([&] { return e.transform(texts, interruptible()); });
+           })
       .def_property_readonly("dim", &LiteTextEncoder::dim);
   bind_bytes(lite);
 
@@ -72,15 +100,17 @@ void register_text(py::module_& m) {
         py::gil_scoped_release nogil;
         return TextEncoder::load(name);
       }))
-      .def("encode", &encode_nogil<TextEncoder>)
+      .def("encode", &encode_interruptible<TextEncoder>)
       .def_property_readonly("dim", &TextEncoder::dim);
 
   py::class_<BytePairEncoder>(m, "BytePairEncoder")
-      .def(py::init([](const std::string& model_file, const std::string& vectors_file) {
-        py::gil_scoped_release nogil;
-        return BytePairEncoder(model_file, vectors_file);
-      }))
-      .def("encode", &encode_nogil<BytePairEncoder>)
+      .def(py::init([](const std::string& model_file, const std::string& vectors_file, const std::string& agg) {
+             const BpeAggregation aggregation = aggregation_of(agg);
+             py::gil_scoped_release nogil;
+             return BytePairEncoder(model_file, vectors_file, aggregation);
+           }),
+           py::arg("model_file"), py::arg("vectors_file"), py::arg("agg") = "mean")
+      .def("encode", &encode_interruptible<BytePairEncoder>)
       .def_property_readonly("dim", &BytePairEncoder::dim);
 }
 

@@ -75,7 +75,8 @@ std::size_t BytePairEncoder::dim() const {
 
 std::size_t BytePairEncoder::vocab_size() const { return static_cast<std::size_t>(impl_->sp.GetPieceSize()); }
 
-Matrix BytePairEncoder::encode(const std::vector<std::string>& texts) const {
+Matrix BytePairEncoder::encode(const std::vector<std::string>& texts, const ProgressFn& progress) const {
+  constexpr std::size_t kProgressEvery = 1024;  // texts between cancellation checks
   const std::size_t d = impl_->vectors.cols();
   const bool want_mean = impl_->aggregation != BpeAggregation::Max;
   const bool want_max = impl_->aggregation != BpeAggregation::Mean;
@@ -83,6 +84,7 @@ Matrix BytePairEncoder::encode(const std::vector<std::string>& texts) const {
   std::vector<double> sum(d);
   std::vector<float> max(d);
   for (std::size_t t = 0; t < texts.size(); ++t) {
+    if (t % kProgressEvery == 0 && t > 0) report_progress(progress, t, texts.size(), "BytePairEncoder.encode");
     const std::vector<int> ids = encode_ids(texts[t]);
     if (ids.empty()) continue;  // zeros (BPEmb's mean of nothing would be NaN)
     std::fill(sum.begin(), sum.end(), 0.0);

@@ -21,6 +21,7 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::size_t kDefaultMaxLength = 512;  // model2vec's DEFAULT_MAX_LENGTH
+constexpr std::size_t kProgressEvery = 1024;     // texts between cancellation checks
 
 Json read_json(const fs::path& path) {
   std::ifstream in(path);
@@ -209,11 +210,12 @@ std::vector<std::int32_t> TextEncoder::token_ids(std::string_view text) const {
   return ids;
 }
 
-Matrix TextEncoder::encode(const std::vector<std::string>& texts) const {
+Matrix TextEncoder::encode(const std::vector<std::string>& texts, const ProgressFn& progress) const {
   const std::size_t d = dim();
   Matrix out(texts.size(), d);
   std::vector<double> sum(d);
   for (std::size_t t = 0; t < texts.size(); ++t) {
+    if (t % kProgressEvery == 0 && t > 0) report_progress(progress, t, texts.size(), "TextEncoder.encode");
     const std::vector<std::int32_t> ids = token_ids(texts[t]);
     if (ids.empty()) continue;  // zeros, as model2vec
     std::fill(sum.begin(), sum.end(), 0.0);

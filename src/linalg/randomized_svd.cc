@@ -125,6 +125,8 @@ TruncatedSvdResult explicit_randomized_svd(const Eigen::Map<const SparseRowMatri
     if (normalise) lu_normalise(y);
     q = times_mt(y);
     if (normalise) lu_normalise(q);
+    report_progress(opts.progress, static_cast<std::size_t>(it + 1), static_cast<std::size_t>(opts.n_iter),
+                    "TruncatedSVD");
   }
   Eigen::MatrixXf basis = times_m(q);   // m × size
   qr_orthonormalise(basis);
@@ -186,6 +188,8 @@ TruncatedSvdResult randomized_svd(const Eigen::Map<const SparseRowMatrixXf>& X, 
     gram_times_dense(a, strided(std::as_const(q)), strided(w), threads);
     if (normalise) lu_normalise(w);
     q.swap(w);
+    report_progress(opts.progress, static_cast<std::size_t>(it + 1), static_cast<std::size_t>(opts.n_iter),
+                    "TruncatedSVD");
   }
 
   // Orthonormal to float precision is plenty: qd only needs to be well

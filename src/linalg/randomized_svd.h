@@ -4,6 +4,7 @@
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 
+#include "embetter/progress.h"
 #include "embetter/random.h"
 #include "linalg/csr_view.h"
 
@@ -20,6 +21,8 @@ struct RandomizedSvdOptions {
   int n_components;
   int n_oversamples;
   int n_iter;
+  /// Told (iterations done, n_iter) after each power iteration; false stops with Interrupted.
+  ProgressFn progress = {};
 };
 
 /// Top singular triplets of X (n × d), as sklearn's randomized_svd computes

@@ -23,6 +23,7 @@ constexpr const char* kModelKey = "embetter.model";
 constexpr const char* kModelName = "LiteTextEncoder";
 constexpr const char* kFormatKey = "embetter.format_version";
 constexpr const char* kFormatVersion = "1";
+constexpr std::size_t kProgressEvery = 1024;  // rows projected between cancellation checks
 
 // The original casts idf_ and components_ to numpy float16 (round to nearest even).
 float round_to_half(float v) { return static_cast<float>(Eigen::half(v)); }
@@ -100,10 +101,10 @@ LiteTextEncoder::LiteTextEncoder(LiteTextEncoderParams params)
   EMB_CHECK(params_.dim >= 1, "LiteTextEncoder: dim is ", params_.dim, "; expected at least 1");
 }
 
-LiteTextEncoder& LiteTextEncoder::fit(const std::vector<std::string>& texts) {
+LiteTextEncoder& LiteTextEncoder::fit(const std::vector<std::string>& texts, const ProgressFn& progress) {
   EMB_CHECK(!texts.empty(), "LiteTextEncoder.fit: texts is empty; expected at least one text");
   TfidfVectorizer vectorizer(params_.tfidf);
-  const SparseMatrix tfidf = vectorizer.fit_transform(texts);
+  const SparseMatrix tfidf = vectorizer.fit_transform(texts, progress);
   // scikit-learn's TruncatedSVD refuses more components than features (and fewer than 2 features).
   EMB_CHECK(tfidf.cols >= 2 && static_cast<std::size_t>(params_.dim) <= tfidf.cols, "LiteTextEncoder.fit: dim=",
             params_.dim, " but the ", texts.size(), " texts give a vocabulary of only ", tfidf.cols,
@@ -120,8 +121,8 @@ LiteTextEncoder& LiteTextEncoder::fit(const std::vector<std::string>& texts) {
   const TruncatedSvdParams svd_defaults;
   const linalg::CsrView view(tfidf, "LiteTextEncoder.fit: tf-idf");
   Rng rng(params_.random_state);
-  const auto svd =
-      linalg::randomized_svd(view.eigen(), {params_.dim, svd_defaults.n_oversamples, svd_defaults.n_iter}, rng);
+  const auto svd = linalg::randomized_svd(
+      view.eigen(), {params_.dim, svd_defaults.n_oversamples, svd_defaults.n_iter, progress}, rng);
   Matrix components = to_matrix(svd.components);
   EMB_ASSERT(components.rows() == dim() && components.cols() == tfidf.cols);
 
@@ -137,10 +138,10 @@ LiteTextEncoder& LiteTextEncoder::fit(const std::vector<std::string>& texts) {
   return *this;
 }
 
-Matrix LiteTextEncoder::transform(const std::vector<std::string>& texts) const {
+Matrix LiteTextEncoder::transform(const std::vector<std::string>& texts, const ProgressFn& progress) const {
   EMB_CHECK_AS(NotFittedError, fitted(), "LiteTextEncoder.transform: this encoder is not fitted yet; call fit first");
   EMB_CHECK(!texts.empty(), "LiteTextEncoder.transform: texts is empty; expected at least one text");
-  const SparseMatrix tfidf = vectorizer_.transform(texts);
+  const SparseMatrix tfidf = vectorizer_.transform(texts, progress);
   // tfidf @ components.T, row by row in a fixed order (bitwise reproducible),
   // accumulated in double as scikit-learn's float64 product. Each stored tf-idf
   // value scales one contiguous row of the transposed components.
@@ -148,6 +149,7 @@ Matrix LiteTextEncoder::transform(const std::vector<std::string>& texts) const {
   Matrix out(tfidf.rows, d);
   std::vector<double> acc(d);
   for (std::size_t r = 0; r < tfidf.rows; ++r) {
+    if (r % kProgressEvery == 0 && r > 0) report_progress(progress, r, tfidf.rows, "LiteTextEncoder.transform");
     std::fill(acc.begin(), acc.end(), 0.0);
     for (auto k = tfidf.indptr[r]; k < tfidf.indptr[r + 1]; ++k) {
       const double v = tfidf.values[static_cast<std::size_t>(k)];

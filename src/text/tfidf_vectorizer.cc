@@ -28,13 +28,16 @@ struct TermCounts {
 // Counts the tokens of every text. `lookup(token)` returns the term id of a
 // token or -1 to skip it; term ids must stay below the size `slots` grows to.
 template <class Lookup>
-TermCounts count_terms(const std::vector<std::string>& texts, bool lowercase, const char* where, Lookup&& lookup) {
+TermCounts count_terms(const std::vector<std::string>& texts, bool lowercase, const char* where,
+                       const ProgressFn& progress, Lookup&& lookup) {
+  constexpr std::size_t kProgressEvery = 1024;
   TermCounts out;
   out.indptr.reserve(texts.size() + 1);
   text::WordAnalyzer analyzer(lowercase);
   std::vector<std::string_view> tokens;
   std::vector<std::int64_t> slot;  // term id → its position in `out` if seen in the current row
   for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (i % kProgressEvery == 0 && i > 0) report_progress(progress, i, texts.size(), where);
     if (!analyzer.analyze(texts[i], tokens)) throw_invalid_utf8(where, i, texts[i]);
     const auto row_begin = static_cast<std::int64_t>(out.terms.size());
     for (std::string_view token : tokens) {
@@ -109,12 +112,12 @@ TfidfVectorizer& TfidfVectorizer::fit(const std::vector<std::string>& texts) {
   return *this;
 }
 
-SparseMatrix TfidfVectorizer::fit_transform(const std::vector<std::string>& texts) {
+SparseMatrix TfidfVectorizer::fit_transform(const std::vector<std::string>& texts, const ProgressFn& progress) {
   EMB_CHECK(!texts.empty(), "TfidfVectorizer.fit: texts is empty; expected at least one text");
 
   // Count with ids in order of first appearance (sklearn's defaultdict vocabulary).
   text::TermTable seen;
-  TermCounts counts = count_terms(texts, params_.lowercase, "TfidfVectorizer.fit",
+  TermCounts counts = count_terms(texts, params_.lowercase, "TfidfVectorizer.fit", progress,
                                   [&](std::string_view token) { return seen.insert(token); });
   EMB_CHECK(seen.size() > 0, "TfidfVectorizer.fit: empty vocabulary; none of the ", texts.size(),
             " texts has a token of two or more word characters");
@@ -180,10 +183,10 @@ SparseMatrix TfidfVectorizer::fit_transform(const std::vector<std::string>& text
   return weigh(remapped, feature_names_.size(), params_, idf_);
 }
 
-SparseMatrix TfidfVectorizer::transform(const std::vector<std::string>& texts) const {
+SparseMatrix TfidfVectorizer::transform(const std::vector<std::string>& texts, const ProgressFn& progress) const {
   EMB_CHECK_AS(NotFittedError, fitted(), "TfidfVectorizer.transform: this vectorizer is not fitted yet; call fit first");
   const text::TermTable& index = *index_;
-  TermCounts counts = count_terms(texts, params_.lowercase, "TfidfVectorizer.transform",
+  TermCounts counts = count_terms(texts, params_.lowercase, "TfidfVectorizer.transform", progress,
                                   [&](std::string_view token) { return index.find(token); });
   return weigh(counts, feature_names_.size(), params_, idf_);
 }

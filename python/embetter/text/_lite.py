@@ -49,7 +49,8 @@ class LiteTextEncoder(CoreBacked, TransformerMixin, BaseEstimator):
         texts = as_text_list(X)
         if not texts:
             raise ValueError("LiteTextEncoder.fit: expected at least one text, got none")
-        self._model = _core.LiteTextEncoder(
+        # Fitted aside: an interrupted fit (Ctrl-C) keeps the model fitted before.
+        model = _core.LiteTextEncoder(
             dim=int(self.dim),
             lite=bool(self.lite),
             random_state=seed_of(self.random_state),
@@ -58,7 +59,8 @@ class LiteTextEncoder(CoreBacked, TransformerMixin, BaseEstimator):
             max_df=float(self.max_df),
             max_features=None if self.max_features is None else int(self.max_features),
         )
-        self._model.fit(texts)
+        model.fit(texts)
+        self._model = model
         return self
 
     def partial_fit(self, X, y=None, classes=None):

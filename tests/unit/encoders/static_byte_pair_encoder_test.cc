@@ -117,5 +117,20 @@ TEST(BytePairEncoderErrors, BadFilesAndTextAreClearErrors) {
   EXPECT_THROW(enc.encode({"ok", std::string("\xff\xfe bad")}), InvalidArgument);
 }
 
+// Every 1024 texts encode() reports and honours a stop (Ctrl-C from Python);
+// a stopped call throws Interrupted, and the rows do not depend on the callback.
+TEST_F(BytePairEncoderTest, ProgressEvery1024TextsAndStopping) {
+  const BytePairEncoder enc(model_file(), vectors_file(), BpeAggregation::Both);
+  const std::vector<std::string> texts(2500, "films, actors and the plot 1999");
+  std::vector<std::pair<std::size_t, std::size_t>> reports;
+  const Matrix m = enc.encode(texts, [&](std::size_t done, std::size_t total) {
+    reports.emplace_back(done, total);
+    return true;
+  });
+  EXPECT_EQ(reports, (std::vector<std::pair<std::size_t, std::size_t>>{{1024, 2500}, {2048, 2500}}));
+  EXPECT_EQ(m, enc.encode(texts));
+  EXPECT_THROW(enc.encode(texts, [](std::size_t, std::size_t) { return false; }), Interrupted);
+}
+
 }  // namespace
 }  // namespace emb

@@ -125,5 +125,23 @@ TEST(TextEncoderBehaviour, LoadsByHubIdThroughTheCache) {
   EXPECT_EQ(TextEncoder::load("embetter-test/bpe-truncated").encode({"hello there", "Grüße!"}), local);
 }
 
+// Every 1024 texts encode() reports and honours a stop (Ctrl-C from Python).
+TEST(TextEncoderBehaviour, ProgressEvery1024TextsAndStopping) {
+  const fs::path folder = oracle() / "models" / "wordpiece-normalized";
+  EMB_REQUIRE_FIXTURE(folder);
+  const TextEncoder enc = TextEncoder::load(folder.string());
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < 2100; ++i) texts.push_back("films, actors and the plot " + std::to_string(i));
+  std::vector<std::size_t> done_at;
+  const Matrix m = enc.encode(texts, [&](std::size_t done, std::size_t total) {
+    EXPECT_EQ(total, texts.size());
+    done_at.push_back(done);
+    return true;
+  });
+  EXPECT_EQ(done_at, (std::vector<std::size_t>{1024, 2048}));
+  EXPECT_EQ(m, enc.encode(texts));
+  EXPECT_THROW(enc.encode(texts, [](std::size_t, std::size_t) { return false; }), Interrupted);
+}
+
 }  // namespace
 }  // namespace emb

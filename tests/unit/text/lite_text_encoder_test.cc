@@ -201,5 +201,45 @@ TEST(LiteTextEncoder, BadInputGetsClearErrors) {
   EXPECT_THROW(LiteTextEncoder::load(test::temp_dir() / "missing.safetensors"), ModelLoadError);
 }
 
+// fit reports the TF-IDF count every 1024 texts and each power iteration of
+// the SVD; a stop there throws Interrupted and leaves the encoder as it was.
+// transform reports every 1024 texts counted and rows projected.
+TEST(LiteTextEncoder, ProgressAndStoppingLeaveTheEncoderAsItWas) {
+  EMB_REQUIRE_FIXTURE(test::shared_dir() / "data" / "imdb-5000.jsonl");
+  const Reviews r = read_imdb(2100);
+  LiteTextEncoder enc(seeded(20));
+  std::vector<std::pair<std::size_t, std::size_t>> reports;
+  enc.fit(r.texts, [&](std::size_t done, std::size_t total) {
+    reports.emplace_back(done, total);
+    return true;
+  });
+  const std::vector<std::pair<std::size_t, std::size_t>> fit_reports = {
+      {1024, 2100}, {2048, 2100}, {1, 5}, {2, 5}, {3, 5}, {4, 5}, {5, 5}};  // sklearn's n_iter=5
+  EXPECT_EQ(reports, fit_reports);
+  const std::vector<std::string> some(r.texts.begin(), r.texts.begin() + 3);
+  const Matrix before = enc.transform(some);
+
+  for (std::size_t stop_at : {1u, 3u}) {  // during the TF-IDF count, during the SVD
+    std::size_t calls = 0;
+    EXPECT_THROW(enc.fit(std::vector<std::string>(r.texts.begin() + 100, r.texts.end()),
+                         [&](std::size_t, std::size_t) { return ++calls < stop_at; }),
+                 Interrupted);
+    EXPECT_EQ(enc.transform(some), before) << "stopped at report " << stop_at;
+  }
+
+  reports.clear();
+  EXPECT_EQ(enc.transform(r.texts, [&](std::size_t done, std::size_t total) {
+              reports.emplace_back(done, total);
+              return true;
+            }),
+            enc.transform(r.texts));
+  const std::vector<std::pair<std::size_t, std::size_t>> transform_reports = {
+      {1024, 2100}, {2048, 2100}, {1024, 2100}, {2048, 2100}};
+  EXPECT_EQ(reports, transform_reports);
+  LiteTextEncoder unfitted(seeded(20));
+  EXPECT_THROW(unfitted.fit(r.texts, [](std::size_t, std::size_t) { return false; }), Interrupted);
+  EXPECT_FALSE(unfitted.fitted());
+}
+
 }  // namespace
 }  // namespace emb
