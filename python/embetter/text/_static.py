@@ -72,13 +72,19 @@ class TextEncoder(LazyEncoder):
 
 
 class BytePairEncoder(LazyEncoder):
-    """BPEmb subword vectors (a SentencePiece model and word2vec vectors), mean-pooled.
+    """BPEmb subword vectors (a SentencePiece model and word2vec vectors), pooled per text.
 
     Args:
         model_file: the SentencePiece ``.model`` file.
         vectors_file: the word2vec binary ``.w2v.bin`` file.
-        agg: "mean" (the only aggregation supported).
+        agg: how a text's subword vectors become one: "mean", "max" (per
+            dimension), or "both": the mean followed by the max (twice the
+            width). The original embetter documents "both" the same way, but
+            its code concatenates the max twice; we follow the documentation.
+            A text without subwords gets zeros.
     """
+
+    AGGREGATIONS = ("mean", "max", "both")
 
     def __init__(self, model_file, vectors_file, agg="mean"):
         self.model_file = model_file
@@ -86,6 +92,6 @@ class BytePairEncoder(LazyEncoder):
         self.agg = agg
 
     def _make(self):
-        if self.agg != "mean":
-            raise ValueError(f"BytePairEncoder: agg={self.agg!r} is not supported; use 'mean'")
-        return _core.BytePairEncoder(os.fspath(self.model_file), os.fspath(self.vectors_file))
+        if self.agg not in self.AGGREGATIONS:
+            raise ValueError(f"BytePairEncoder: the `agg` value must be in {list(self.AGGREGATIONS)}; got {self.agg!r}")
+        return _core.BytePairEncoder(os.fspath(self.model_file), os.fspath(self.vectors_file), agg=self.agg)
