@@ -35,7 +35,8 @@ struct SentenceEncoderOptions {
   int truncate_dim = 0;
   /// Threads over the texts of a batch; 0 = emb::num_threads().
   int num_threads = 0;
-  /// A progress bar on stderr (ignored when `progress` is set).
+  /// A progress bar on stderr ("Batches: [###...] k/n", as sentence-transformers
+  /// draws), also when `progress` is set (Python sets it to check for Ctrl-C).
   bool show_progress_bar = false;
   /// Called after each batch with (texts done, total); returning false stops with Interrupted.
   ProgressFn progress;

@@ -129,7 +129,7 @@ Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<s
     work(0);
     for (auto& t : pool) t.join();
     if (error) std::rethrow_exception(error);
-    if (options.show_progress_bar && !options.progress) draw_bar(batches_before + b + 1, batches_total);
+    if (options.show_progress_bar) draw_bar(batches_before + b + 1, batches_total);
     report_progress(options.progress, offset + end, total, "SentenceEncoder.encode");
   }
   return out;

@@ -97,3 +97,13 @@ def test_byte_pair_encoder_aggregations(shared):
     assert (pickle.loads(pickle.dumps(enc.fit(texts))).transform(texts) == most).all()
     with pytest.raises(ValueError, match=r"\['mean', 'max', 'both'\]; got 'sum'"):
         BytePairEncoder(*map(str, files), agg="sum").fit(texts)
+
+
+def test_sentence_encoder_progress_bar(shared, capfd):
+    folder = require(shared / "fixtures" / "sbert" / "tiny-bert")
+    texts = ["text %d" % i for i in range(70)]
+    SentenceEncoder(str(folder), batch_size=32, show_progress_bar=True).transform(texts)
+    err = capfd.readouterr().err
+    assert "Batches: [" in err and err.rstrip().endswith("3/3"), err  # drawn although Ctrl-C is checked too
+    SentenceEncoder(str(folder), batch_size=32).transform(texts)
+    assert capfd.readouterr().err == ""
