@@ -156,19 +156,8 @@ void TransformerEncoder::forward(std::span<const std::int32_t> ids, Workspace& w
 
 namespace {
 
-// Hooks run on each finished block of a product's rows (gemm.h), while the
+// Runs on each finished block of a product's rows (gemm.h), while the
 // block is still in cache.
-struct BiasActivationHook {
-  float* y;
-  std::size_t cols;
-  const float* bias;
-  Activation activation;
-  static void run(void* self, std::size_t begin, std::size_t end) {
-    const auto& h = *static_cast<BiasActivationHook*>(self);
-    kernels::bias_activation(h.y + begin * h.cols, end - begin, h.cols, h.bias, h.activation);
-  }
-};
-
 // Post-LayerNorm residual, as in BERT: x = LN(x + (y + bias)).
 struct ResidualNormHook {
   float* x;
@@ -209,8 +198,7 @@ void TransformerEncoder::forward_batch(std::span<const std::span<const std::int3
   for (std::size_t l = 0; l < packed_.size(); ++l) {
     const auto& layer = weights_.layers[l];
     const auto& packed = packed_[l];
-    BiasActivationHook qkv_bias{ws.qkv.data(), 3 * h, layer.qkv.bias.data(), Activation::Identity};
-    gemm_packed(out.data(), h, rows, packed.qkv, ws.qkv.data(), 3 * h, {&BiasActivationHook::run, &qkv_bias});
+    gemm_packed(out.data(), h, rows, packed.qkv, ws.qkv.data(), 3 * h, Epilogue{layer.qkv.bias.data()});
     for (std::size_t i = 0; i < sequences.size(); ++i) {
       const std::size_t t = sequences[i].size(), first = ws.offsets[i];
       const float* bias = nullptr;
@@ -225,9 +213,8 @@ void TransformerEncoder::forward_batch(std::span<const std::span<const std::int3
                                     &layer.attention_norm, c.layer_norm_eps};
     gemm_packed(ws.context.data(), h, rows, packed.attention_output, ws.projected.data(), h,
                 {&ResidualNormHook::run, &attention_norm});
-    BiasActivationHook activation{ws.intermediate.data(), inter, layer.intermediate.bias.data(), c.activation};
     gemm_packed(out.data(), h, rows, packed.intermediate, ws.intermediate.data(), inter,
-                {&BiasActivationHook::run, &activation});
+                Epilogue{layer.intermediate.bias.data(), c.activation});
     ResidualNormHook output_norm{out.data(), ws.projected.data(), h, layer.output.bias.data(), &layer.output_norm,
                                  c.layer_norm_eps};
     gemm_packed(ws.intermediate.data(), inter, rows, packed.output, ws.projected.data(), h,

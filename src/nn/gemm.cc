@@ -7,9 +7,12 @@
 #include <utility>
 
 #include "core/cpu_features.h"
+#include "nn/vector_gelu.h"
 
 #if EMB_X86_DISPATCH
 #include <immintrin.h>
+// GCC 12 warns about the unset upper lanes inside its own masked intrinsics.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
 namespace emb::nn {
@@ -45,8 +48,10 @@ void tile_generic(const float* a, std::size_t lda, std::size_t rows, const float
   }
 }
 
+bool has_work(const Epilogue& e) { return e.bias || e.activation != Activation::Identity; }
+
 void gemm_generic(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y, std::size_t ldy,
-                  RowBlockHook hook) {
+                  const Epilogue& epilogue, RowBlockHook hook) {
   const std::size_t k = w.k(), n = w.n();
   for (std::size_t m0 = 0; m0 < m; m0 += kRowBlock) {
     const std::size_t mb = m - m0 < kRowBlock ? m - m0 : kRowBlock;
@@ -58,6 +63,10 @@ void gemm_generic(const float* x, std::size_t ldx, std::size_t m, const PackedWe
                      ldy, cols, k0 > 0);
       }
     }
+    if (has_work(epilogue)) {
+      for (std::size_t r = m0; r < m0 + mb; ++r)
+        kernels::bias_activation(y + r * ldy, 1, n, epilogue.bias, epilogue.activation);
+    }
     if (hook.fn) hook.fn(hook.context, m0, m0 + mb);
   }
 }
@@ -65,12 +74,16 @@ void gemm_generic(const float* x, std::size_t ldx, std::size_t m, const PackedWe
 #if EMB_X86_DISPATCH
 #define EMB_AVX512 EMB_TARGET_AVX512
 
+// How a tile ends: its sums stored as they are (more depth to come, or no
+// epilogue), plus the bias, or plus the bias through GELU.
+enum class Finish { Store, Bias, BiasGelu };
+
 // R rows × NV vectors of 16 columns of accumulators: per step k, NV loads of
 // W (one contiguous group row) and one broadcast of x per row (read in place,
 // rows ldx apart) feed R·NV fused multiply-adds, each accumulator in k order.
 template <int R, int NV>
 EMB_AVX512 void tile_avx512(const float* x, std::size_t ldx, const float* b, std::size_t kc, float* c,
-                            std::size_t ldc, bool accumulate, __mmask16 last) {
+                            std::size_t ldc, bool accumulate, __mmask16 last, Finish finish, const float* bias) {
   __m512 acc[R][NV];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
@@ -93,6 +106,19 @@ EMB_AVX512 void tile_avx512(const float* x, std::size_t ldx, const float* b, std
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
     }
   }
+  if (finish != Finish::Store) {
+    __m512 bv[NV];
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; ++v)
+      bv[v] = bias ? _mm512_maskz_loadu_ps(v == NV - 1 ? last : __mmask16(0xFFFF), bias + v * 16) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v) {
+        acc[r][v] = _mm512_add_ps(acc[r][v], bv[v]);
+        if (finish == Finish::BiasGelu) acc[r][v] = simd::gelu_erf16(acc[r][v]);
+      }
+  }
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 3
@@ -100,7 +126,8 @@ EMB_AVX512 void tile_avx512(const float* x, std::size_t ldx, const float* b, std
       _mm512_mask_storeu_ps(c + r * ldc + v * 16, v == NV - 1 ? last : __mmask16(0xFFFF), acc[r][v]);
 }
 
-using TileFn = void (*)(const float*, std::size_t, const float*, std::size_t, float*, std::size_t, bool, __mmask16);
+using TileFn = void (*)(const float*, std::size_t, const float*, std::size_t, float*, std::size_t, bool, __mmask16,
+                        Finish, const float*);
 
 constexpr int kTileRows = 8;
 constexpr int kTileVectors = kGroup / 16;
@@ -118,8 +145,12 @@ constexpr auto make_tiles(std::index_sequence<V...>) {
 constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileVectors>{});
 
 EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y,
-                            std::size_t ldy, RowBlockHook hook) {
+                            std::size_t ldy, const Epilogue& epilogue, RowBlockHook hook) {
   const std::size_t k = w.k(), n = w.n(), groups = w.groups();
+  const bool in_registers = epilogue.activation == Activation::Identity || epilogue.activation == Activation::GeluErf;
+  Finish finish = Finish::Store;
+  if (in_registers && epilogue.activation == Activation::GeluErf) finish = Finish::BiasGelu;
+  else if (in_registers && epilogue.bias) finish = Finish::Bias;
   for (std::size_t m0 = 0; m0 < m; m0 += kRowBlock) {
     const std::size_t mb = m - m0 < kRowBlock ? m - m0 : kRowBlock;
     for (std::size_t g0 = 0; g0 < groups; g0 += kColumnGroups) {
@@ -132,11 +163,18 @@ EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, cons
             const std::size_t cols = n - g * kGroup < kGroup ? n - g * kGroup : kGroup;
             const std::size_t vectors = (cols + 15) / 16, last_cols = cols - (vectors - 1) * 16;
             const __mmask16 last = last_cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << last_cols) - 1);
+            const bool final_depth = k0 + kc == k;
             kTiles[vectors - 1][rows - 1](x + (m0 + r0) * ldx + k0, ldx, w.data() + (g * k + k0) * kGroup, kc,
-                                          y + (m0 + r0) * ldy + g * kGroup, ldy, k0 > 0, last);
+                                          y + (m0 + r0) * ldy + g * kGroup, ldy, k0 > 0, last,
+                                          final_depth ? finish : Finish::Store,
+                                          epilogue.bias ? epilogue.bias + g * kGroup : nullptr);
           }
         }
       }
+    }
+    if (!in_registers) {
+      for (std::size_t r = m0; r < m0 + mb; ++r)
+        kernels::bias_activation(y + r * ldy, 1, n, epilogue.bias, epilogue.activation);
     }
     if (hook.fn) hook.fn(hook.context, m0, m0 + mb);
   }
@@ -162,16 +200,24 @@ PackedWeights::PackedWeights(const float* w, std::size_t n, std::size_t k) : n_(
 
 void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y, std::size_t ldy,
                  RowBlockHook hook, Isa isa) {
+  gemm_packed(x, ldx, m, w, y, ldy, Epilogue{}, hook, isa);
+}
+
+void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y, std::size_t ldy,
+                 const Epilogue& epilogue, RowBlockHook hook, Isa isa) {
   if (m == 0 || w.n() == 0) return;
   if (w.k() == 0) {
-    for (std::size_t r = 0; r < m; ++r) std::memset(y + r * ldy, 0, w.n() * sizeof(float));
+    for (std::size_t r = 0; r < m; ++r) {
+      std::memset(y + r * ldy, 0, w.n() * sizeof(float));
+      kernels::bias_activation(y + r * ldy, 1, w.n(), epilogue.bias, epilogue.activation);
+    }
     if (hook.fn) hook.fn(hook.context, 0, m);
     return;
   }
 #if EMB_X86_DISPATCH
-  if (isa == Isa::Avx512) return gemm_avx512(x, ldx, m, w, y, ldy, hook);
+  if (isa == Isa::Avx512) return gemm_avx512(x, ldx, m, w, y, ldy, epilogue, hook);
 #endif
-  gemm_generic(x, ldx, m, w, y, ldy, hook);
+  gemm_generic(x, ldx, m, w, y, ldy, epilogue, hook);
 }
 
 }  // namespace emb::nn

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "nn/cpu_isa.h"
+#include "nn/kernels.h"
 
 namespace emb::nn {
 
@@ -44,9 +45,23 @@ struct RowBlockHook {
   void* context = nullptr;
 };
 
+/// Applied to each output once its sum is complete, before the hook:
+/// y[r, c] = activation(y[r, c] + bias[c]) (bias may be null), the same
+/// operations in the same order as kernels::bias_activation after the
+/// product. On the AVX-512 path Identity and GeluErf run on the tile still in
+/// registers, so the output is written once.
+struct Epilogue {
+  const float* bias = nullptr;
+  Activation activation = Activation::Identity;
+};
+
 /// y[r, c] = Σ_i x[r, i] · W[c, i] for r < m: x has row stride ldx, y row
 /// stride ldy (≥ w.n()).
 void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y, std::size_t ldy,
                  RowBlockHook hook = {}, Isa isa = cpu_isa());
+
+/// The same, then the epilogue on each output.
+void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y, std::size_t ldy,
+                 const Epilogue& epilogue, RowBlockHook hook = {}, Isa isa = cpu_isa());
 
 }  // namespace emb::nn

@@ -7,6 +7,7 @@
 #include "core/avx512_math.h"
 #include "core/cpu_features.h"
 #include "nn/cpu_isa.h"
+#include "nn/vector_gelu.h"
 
 #if EMB_X86_DISPATCH
 #include <immintrin.h>
@@ -20,7 +21,7 @@ namespace emb::nn::kernels {
 namespace {
 
 #ifdef EMB_HAVE_AVX512_KERNELS
-using simd::exp16;
+using emb::simd::exp16;
 #endif
 
 // The erf form is transformers' "gelu"; the tanh form is "gelu_new" /
@@ -46,25 +47,7 @@ void apply_rows(float* y, std::size_t rows, std::size_t cols, const float* bias,
 }
 
 #ifdef EMB_HAVE_AVX512_KERNELS
-// 0.5·x·(1 + erf(x/√2)) with erf from Abramowitz & Stegun 7.1.26
-// (absolute error ≤ 1.5e-7).
-EMB_AVX512 inline __m512 gelu_erf16(__m512 x) {
-  const __m512 z = _mm512_abs_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752440f)));
-  const __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(z, _mm512_set1_ps(0.3275911f),
-                                                                       _mm512_set1_ps(1.0f)));
-  __m512 poly = _mm512_set1_ps(1.061405429f);
-  poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-1.453152027f));
-  poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(1.421413741f));
-  poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(-0.284496736f));
-  poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(0.254829592f));
-  poly = _mm512_mul_ps(poly, t);
-  const __m512 erf_abs = _mm512_fnmadd_ps(poly, exp16(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(z, z))),
-                                          _mm512_set1_ps(1.0f));
-  // erf is odd: take x's sign.
-  const __m512 sign = _mm512_and_ps(x, _mm512_set1_ps(-0.0f));
-  const __m512 erf = _mm512_or_ps(erf_abs, sign);
-  return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), _mm512_add_ps(_mm512_set1_ps(1.0f), erf));
-}
+using simd::gelu_erf16;
 
 EMB_AVX512 inline __mmask16 tail_mask(std::size_t left) {
   return left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);

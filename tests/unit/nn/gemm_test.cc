@@ -67,6 +67,23 @@ TEST(PackedGemm, ARowsResultDoesNotDependOnTheOtherRows) {
   }
 }
 
+TEST(PackedGemm, EpilogueEqualsBiasActivationAfterTheProduct) {
+  // Bitwise: in registers (Identity, GeluErf) or after each row block (Tanh).
+  const std::size_t m = 203, n = 100, k = 400;
+  const auto x = random_values(m * k, 7), w = random_values(n * k, 8), bias = random_values(n, 9);
+  const PackedWeights packed(w.data(), n, k);
+  for (Isa isa : paths())
+    for (Activation act : {Activation::Identity, Activation::GeluErf, Activation::Tanh})
+      for (const float* b : {bias.data(), static_cast<const float*>(nullptr)}) {
+        std::vector<float> want(m * n), got(m * n);
+        gemm_packed(x.data(), k, m, packed, want.data(), n, {}, isa);
+        kernels::bias_activation(want.data(), m, n, b, act);
+        gemm_packed(x.data(), k, m, packed, got.data(), n, Epilogue{b, act}, {}, isa);
+        for (std::size_t i = 0; i < m * n; ++i)
+          ASSERT_EQ(got[i], want[i]) << isa_name(isa) << " activation " << int(act) << (b ? " bias" : "") << " at " << i;
+      }
+}
+
 TEST(PackedGemm, HookSeesEveryRowOnceAfterItIsComplete) {
   const std::size_t m = 300, n = 20, k = 10;
   const auto x = random_values(m * k, 5), w = random_values(n * k, 6);
