@@ -64,6 +64,15 @@ std::string lowercase(std::string_view text) {
   return out;
 }
 
+nn::Precision parse_precision(const std::string& name) {
+  if (name == "fp32") return nn::Precision::Float32;
+  if (name == "int8") return nn::Precision::Int8;
+  EMB_CHECK_AS(NotSupportedError, name != "bf16",
+               "SentenceEncoder: precision 'bf16' is not supported by this build (bfloat16 products would only be "
+               "emulated on CPUs without AVX512-BF16); use 'int8' or 'fp32'");
+  throw InvalidArgument("SentenceEncoder: precision '" + name + "' is unknown (accepted: 'fp32', 'int8')");
+}
+
 }  // namespace
 
 SentenceEncoder::SentenceEncoder(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
@@ -72,8 +81,9 @@ SentenceEncoder SentenceEncoder::load(const std::string& name_or_path, SentenceE
   EMB_CHECK(opts.batch_size > 0, "SentenceEncoder: batch_size must be positive, got ", opts.batch_size);
   EMB_CHECK(opts.max_seq_length >= 0, "SentenceEncoder: max_seq_length must be >= 0, got ", opts.max_seq_length);
   EMB_CHECK(opts.truncate_dim >= 0, "SentenceEncoder: truncate_dim must be >= 0, got ", opts.truncate_dim);
+  const nn::Precision precision = parse_precision(opts.precision);
   const fs::path folder = resolve_model(name_or_path, HubOptions{.show_progress = opts.show_progress_bar});
-  auto model = encoders::SentenceModel::load(folder);
+  auto model = encoders::SentenceModel::load(folder, precision);
   auto tokenizer = load_tokenizer(model.transformer_folder());
   std::size_t max_len = model.max_seq_length();
   if (opts.max_seq_length > 0) {

@@ -125,7 +125,7 @@ fs::path find_safetensors(const fs::path& folder, const char* what) {
   throw ModelLoadError(folder.string() + ": no model.safetensors (" + what + " weights)");
 }
 
-SentenceModel SentenceModel::load(const fs::path& folder) {
+SentenceModel SentenceModel::load(const fs::path& folder, nn::Precision precision) {
   EMB_CHECK_AS(ModelLoadError, fs::is_directory(folder), folder.string(), ": not a model folder");
   SentenceModel m;
   bool pooled = false, have_transformer = false;
@@ -158,6 +158,7 @@ SentenceModel SentenceModel::load(const fs::path& folder) {
       have_transformer = true;
       m.transformer_folder_ = path;
       m.spec_ = models::read_model_spec(path / "config.json");
+      m.spec_.config.precision = precision;
       nn::WeightReader weights(find_safetensors(path, "transformer"));
       m.encoder_ = std::make_shared<const nn::TransformerEncoder>(models::load_encoder(weights, m.spec_));
       m.dim_ = m.spec_.config.hidden_size;

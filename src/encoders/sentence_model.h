@@ -29,7 +29,8 @@ class SentenceModel {
   /// Normalize modules and model.safetensors. A folder without modules.json
   /// is a plain transformers model: mean pooling, as sentence-transformers
   /// does. ModelLoadError / NotSupportedError naming the file otherwise.
-  static SentenceModel load(const std::filesystem::path& folder);
+  /// `precision`: how the transformer's products run (nn::Precision).
+  static SentenceModel load(const std::filesystem::path& folder, nn::Precision precision = nn::Precision::Float32);
 
   /// Token states of one sequence (T × hidden).
   void token_embeddings(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const;

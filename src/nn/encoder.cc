@@ -86,8 +86,12 @@ TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weig
   // memory the model takes).
   packed_.reserve(weights_.layers.size());
   for (auto& l : weights_.layers) {
-    auto pack = [](Linear& lin) {
-      PackedWeights p(lin.weight.data(), lin.out_features(), lin.in_features());
+    auto pack = [&](Linear& lin) {
+      Product p;
+      if (c.precision == Precision::Int8)
+        p.i8 = QuantizedWeights(lin.weight.data(), lin.out_features(), lin.in_features());
+      else
+        p.f32 = PackedWeights(lin.weight.data(), lin.out_features(), lin.in_features());
       lin.weight = Matrix();
       return p;
     };
@@ -150,6 +154,14 @@ void TransformerEncoder::fill_position_bias(std::size_t tokens, Workspace& ws) c
     }
 }
 
+void TransformerEncoder::Product::run(const float* x, std::size_t ldx, std::size_t m, float* y, std::size_t ldy,
+                                     const Epilogue& epilogue, RowBlockHook hook) const {
+  if (i8.n() > 0)
+    gemm_quantized(x, ldx, m, i8, y, ldy, epilogue, hook);
+  else
+    gemm_packed(x, ldx, m, f32, y, ldy, epilogue, hook);
+}
+
 void TransformerEncoder::forward(std::span<const std::int32_t> ids, Workspace& ws, Matrix& out) const {
   forward_batch(std::span(&ids, 1), ws, out);
 }
@@ -198,7 +210,7 @@ void TransformerEncoder::forward_batch(std::span<const std::span<const std::int3
   for (std::size_t l = 0; l < packed_.size(); ++l) {
     const auto& layer = weights_.layers[l];
     const auto& packed = packed_[l];
-    gemm_packed(out.data(), h, rows, packed.qkv, ws.qkv.data(), 3 * h, Epilogue{layer.qkv.bias.data()});
+    packed.qkv.run(out.data(), h, rows, ws.qkv.data(), 3 * h, Epilogue{layer.qkv.bias.data()});
     for (std::size_t i = 0; i < sequences.size(); ++i) {
       const std::size_t t = sequences[i].size(), first = ws.offsets[i];
       const float* bias = nullptr;
@@ -211,14 +223,14 @@ void TransformerEncoder::forward_batch(std::span<const std::span<const std::int3
     }
     ResidualNormHook attention_norm{out.data(), ws.projected.data(), h, layer.attention_output.bias.data(),
                                     &layer.attention_norm, c.layer_norm_eps};
-    gemm_packed(ws.context.data(), h, rows, packed.attention_output, ws.projected.data(), h,
-                {&ResidualNormHook::run, &attention_norm});
-    gemm_packed(out.data(), h, rows, packed.intermediate, ws.intermediate.data(), inter,
-                Epilogue{layer.intermediate.bias.data(), c.activation});
+    packed.attention_output.run(ws.context.data(), h, rows, ws.projected.data(), h, Epilogue{},
+                                {&ResidualNormHook::run, &attention_norm});
+    packed.intermediate.run(out.data(), h, rows, ws.intermediate.data(), inter,
+                            Epilogue{layer.intermediate.bias.data(), c.activation});
     ResidualNormHook output_norm{out.data(), ws.projected.data(), h, layer.output.bias.data(), &layer.output_norm,
                                  c.layer_norm_eps};
-    gemm_packed(ws.intermediate.data(), inter, rows, packed.output, ws.projected.data(), h,
-                {&ResidualNormHook::run, &output_norm});
+    packed.output.run(ws.intermediate.data(), inter, rows, ws.projected.data(), h, Epilogue{},
+                      {&ResidualNormHook::run, &output_norm});
   }
 }
 

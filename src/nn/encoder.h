@@ -12,8 +12,16 @@
 #include "embetter/matrix.h"
 #include "nn/gemm.h"
 #include "nn/ops.h"
+#include "nn/quantized_gemm.h"
 
 namespace emb::nn {
+
+/// How the four products of each layer run (attention, LayerNorm and the
+/// activations stay float32 either way).
+enum class Precision {
+  Float32,   ///< bitwise batch-independent, within 1e-4 of PyTorch
+  Int8,      ///< quantized_gemm.h: int8 weights, uint8 rows (VNNI); still batch-independent
+};
 
 struct EncoderConfig {
   std::size_t vocab_size = 0;
@@ -33,6 +41,8 @@ struct EncoderConfig {
   /// MPNet: relative-position buckets shared by all layers (0 = none).
   std::size_t relative_attention_buckets = 0;
   std::size_t relative_attention_max_distance = 128;
+  /// Chosen by the caller (not config.json): the products' precision.
+  Precision precision = Precision::Float32;
 
   /// Positions a sequence may use: max_position_embeddings less the offset.
   std::size_t max_tokens() const noexcept {
@@ -94,9 +104,16 @@ class TransformerEncoder {
   const EncoderConfig& config() const noexcept { return config_; }
 
  private:
-  /// The weights of one layer's products, packed at load (gemm.h).
+  /// One product's weights, packed at load: float32 (gemm.h) or int8
+  /// (quantized_gemm.h), as config().precision says.
+  struct Product {
+    PackedWeights f32;
+    QuantizedWeights i8;
+    void run(const float* x, std::size_t ldx, std::size_t m, float* y, std::size_t ldy, const Epilogue& epilogue,
+             RowBlockHook hook = {}) const;
+  };
   struct PackedLayer {
-    PackedWeights qkv, attention_output, intermediate, output;
+    Product qkv, attention_output, intermediate, output;
   };
 
   void embed(std::span<const std::int32_t> ids, Workspace& ws, float* out) const;

@@ -1,0 +1,97 @@
+// The int8 product (src/nn/quantized_gemm.h, precision="int8") against the
+// packed fp32 one (src/nn/gemm.h) on the four products of a MiniLM-L6 layer,
+// at the row counts the encoder feeds them, plus the core's VNNI limit
+// (independent vpdpbusd on registers). Rates are multiply-adds × 2 per
+// CPU-second of the calling thread (the machine may be shared). Inputs are
+// normal with a few planted outliers per row, like BERT's activations.
+//
+// usage: quantized_gemm_bench [--rows 400 6500] [--seconds 0.3]
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "nn/gemm.h"
+#include "nn/quantized_gemm.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+double thread_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+template <class F>
+double rate(double ops, double seconds, F f) {
+  f();
+  double cpu = 0;
+  std::size_t calls = 0;
+  while (cpu < seconds) {
+    const double c0 = thread_cpu_seconds();
+    f();
+    cpu += thread_cpu_seconds() - c0;
+    ++calls;
+  }
+  return ops * calls / cpu / 1e9;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+__attribute__((target("avx512f,avx512vnni"))) double vnni_peak_gops() {
+  __m512i a[12];
+  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_epi32(i);
+  const __m512i u = _mm512_set1_epi32(0x01010101), s = _mm512_set1_epi32(0x01FF01FF);
+  constexpr long kSteps = 20'000'000;
+  const double c0 = thread_cpu_seconds();
+  for (long i = 0; i < kSteps; ++i)
+    for (int j = 0; j < 12; ++j) asm volatile("vpdpbusd %2, %1, %0" : "+v"(a[j]) : "v"(u), "v"(s));
+  const double t = thread_cpu_seconds() - c0;
+  return 12.0 * 64 * 2 * kSteps / t / 1e9;
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("int8 (VNNI) vs packed fp32 GEMM on MiniLM-L6's products");
+  std::vector<std::size_t> rows{400, 6500};
+  double seconds = 0.3;
+  app.add_option("--rows", rows, "rows of each product");
+  app.add_option("--seconds", seconds, "CPU seconds per measurement");
+  CLI11_PARSE(app, argc, argv);
+  std::printf("int8 path: %s\n", emb::nn::int8_vnni_available() ? "AVX-512 VNNI" : "portable (no VNNI)");
+#if defined(__GNUC__) && defined(__x86_64__)
+  if (emb::nn::int8_vnni_available()) std::printf("VNNI peak (registers only): %.0f GOP/s\n", vnni_peak_gops());
+#endif
+  std::mt19937 rng(1);
+  std::normal_distribution<float> d;
+  struct Shape {
+    const char* name;
+    std::size_t n, k;
+  };
+  const Shape shapes[] = {{"qkv 384->1152", 1152, 384},
+                          {"attn-out 384->384", 384, 384},
+                          {"up 384->1536", 1536, 384},
+                          {"down 1536->384", 384, 1536}};
+  std::printf("%-20s %6s | %12s | %12s | %s\n", "product", "rows", "fp32 GFLOP/s", "int8 GOP/s", "int8 / fp32");
+  for (std::size_t m : rows)
+    for (const auto& s : shapes) {
+      std::vector<float> x(m * s.k), w(s.n * s.k), y(m * s.n);
+      for (auto& v : x) v = d(rng);
+      for (std::size_t r = 0; r < m; ++r) x[r * s.k + (r * 7) % s.k] *= 30.0f;   // one outlier per row
+      for (auto& v : w) v = d(rng);
+      const emb::nn::PackedWeights f32(w.data(), s.n, s.k);
+      const emb::nn::QuantizedWeights i8(w.data(), s.n, s.k);
+      const double ops = 2.0 * static_cast<double>(m * s.n * s.k);
+      const double a = rate(ops, seconds, [&] { emb::nn::gemm_packed(x.data(), s.k, m, f32, y.data(), s.n); });
+      const double b = rate(ops, seconds, [&] { emb::nn::gemm_quantized(x.data(), s.k, m, i8, y.data(), s.n); });
+      std::printf("%-20s %6zu | %12.1f | %12.1f | %.2fx\n", s.name, m, a, b, b / a);
+    }
+}

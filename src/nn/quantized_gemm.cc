@@ -1,0 +1,373 @@
+#include "nn/quantized_gemm.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+#include "core/cpu_features.h"
+#include "nn/kernels.h"
+
+#if EMB_X86_DISPATCH
+#include <immintrin.h>
+// GCC 12's conversion intrinsics (_mm512_cvtepi32_ps, _mm512_cvtps_pd, ...)
+// start from _mm512_undefined_*(), which its flow analysis reports as used
+// uninitialised.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace emb::nn {
+namespace {
+
+constexpr std::size_t kPanel = QuantizedWeights::kPanel;
+constexpr std::size_t kGroupQuads = QuantizedWeights::kGroup / 4;
+// Rows quantized and multiplied together; the hook runs on each block.
+constexpr std::size_t kRowBlock = 96;
+
+std::size_t padded_k(std::size_t k) { return (k + 3) / 4 * 4; }
+
+// bias + activation on one finished row (the fp32 product's epilogue, as a pass).
+void apply_epilogue(const Epilogue& e, float* y, std::size_t n) {
+  if (e.bias || e.activation != Activation::Identity) kernels::bias_activation(y, 1, n, e.bias, e.activation);
+}
+
+// Per-thread scratch of one product: the quantized block of x and its rows.
+struct Scratch {
+  std::vector<std::uint8_t> q;
+  std::vector<QuantizedRow> rows;
+};
+
+Scratch& scratch(std::size_t rows, std::size_t lda) {
+  thread_local Scratch s;
+  if (s.q.size() < rows * lda) s.q.resize(rows * lda);
+  if (s.rows.size() < rows) s.rows.resize(rows);
+  return s;
+}
+
+// The outlier threshold from the row's squares, summed in double in 16
+// lanes (lane = i mod 16) and then lane by lane: the AVX-512 path sums in
+// exactly this order, and a float square is exact in double.
+float outlier_threshold(double sum_of_squares, std::size_t k) {
+  return static_cast<float>(std::sqrt(kOutlierRms * kOutlierRms * sum_of_squares / static_cast<double>(k)));
+}
+
+// Scale and zero point from the range of the kept values (0 always inside,
+// so that a zero, and an outlier's slot, is exactly the zero point).
+void set_range(float lo, float hi, QuantizedRow& row, float& inverse) {
+  float scale = (hi - lo) / 255.0f;
+  if (!(scale > 0.0f)) scale = 1.0f;
+  inverse = 1.0f / scale;
+  row.scale = scale;
+  // Through int: a −0 from −lo would otherwise become a −0 zero point.
+  row.zero_point = static_cast<float>(std::clamp(static_cast<int>(std::nearbyint(-lo * inverse)), 0, 255));
+}
+
+// The float steps after the integer products, shared by both paths: per
+// group F = fma(acc, scale, F); then y = fma(−zero_point, zero_sum, F) ·
+// row scale; then each outlier in input order: y = fma(x, value · scale, y).
+void finish_row_generic(const QuantizedWeights& w, const QuantizedRow& row, float* y) {
+  const std::size_t n = w.n();
+  const float* zs = w.zero_point_sums();
+  for (std::size_t c = 0; c < n; ++c) y[c] = std::fma(-row.zero_point, zs[c], y[c]) * row.scale;
+  for (std::size_t o = 0; o < row.outlier_index.size(); ++o) {
+    const std::size_t i = row.outlier_index[o];
+    const std::int8_t* col = w.columns() + i * n;
+    const float* s = w.scales() + (i / QuantizedWeights::kGroup) * w.padded_n();
+    for (std::size_t c = 0; c < n; ++c) y[c] = std::fma(row.outlier_value[o], static_cast<float>(col[c]) * s[c], y[c]);
+  }
+}
+
+void gemm_generic(const float* x, std::size_t ldx, std::size_t m, const QuantizedWeights& w, float* y,
+                  std::size_t ldy, const Epilogue& epilogue, RowBlockHook hook) {
+  const std::size_t k = w.k(), n = w.n(), lda = padded_k(k);
+  for (std::size_t m0 = 0; m0 < m; m0 += kRowBlock) {
+    const std::size_t mb = std::min(kRowBlock, m - m0);
+    Scratch& s = scratch(mb, lda);
+    for (std::size_t r = 0; r < mb; ++r) {
+      const std::uint8_t* q = s.q.data() + r * lda;
+      quantize_row(x + (m0 + r) * ldx, k, s.q.data() + r * lda, s.rows[r]);
+      float* yr = y + (m0 + r) * ldy;
+      for (std::size_t c = 0; c < n; ++c) {
+        float f = 0.0f;
+        for (std::size_t g = 0; g < w.groups(); ++g) {
+          std::int32_t acc = 0;
+          const std::size_t end = std::min(k, (g + 1) * QuantizedWeights::kGroup);
+          for (std::size_t i = g * QuantizedWeights::kGroup; i < end; ++i)
+            acc += static_cast<std::int32_t>(q[i]) * w.value(c, i);
+          f = std::fma(static_cast<float>(acc), w.scale(c, g), f);
+        }
+        yr[c] = f;
+      }
+      finish_row_generic(w, s.rows[r], yr);
+      apply_epilogue(epilogue, yr, n);
+    }
+    if (hook.fn) hook.fn(hook.context, m0, m0 + mb);
+  }
+}
+
+#if EMB_X86_DISPATCH
+#define EMB_VNNI __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx512vnni,avx2,fma")))
+
+bool cpu_has_vnni() {
+  static const bool yes = cpu::has_avx512() && __builtin_cpu_supports("avx512vnni");
+  return yes;
+}
+
+EMB_VNNI void quantize_row_avx512(const float* x, std::size_t k, std::uint8_t* q, QuantizedRow& row) {
+  __m512d lo_lanes = _mm512_setzero_pd(), hi_lanes = _mm512_setzero_pd();
+  for (std::size_t i = 0; i < k; i += 16) {
+    const __mmask16 mask = k - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - i)) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
+    const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+    const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    lo_lanes = _mm512_fmadd_pd(lo, lo, lo_lanes);
+    hi_lanes = _mm512_fmadd_pd(hi, hi, hi_lanes);
+  }
+  alignas(64) double lanes[16];
+  _mm512_store_pd(lanes, lo_lanes);
+  _mm512_store_pd(lanes + 8, hi_lanes);
+  double sum = 0.0;
+  for (double l : lanes) sum += l;
+  const __m512 limit = _mm512_set1_ps(outlier_threshold(sum, k));
+  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
+  __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+  row.outlier_index.clear();
+  row.outlier_value.clear();
+  for (std::size_t i = 0; i < k; i += 16) {
+    const __mmask16 mask = k - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - i)) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
+    const __mmask16 out = _mm512_cmp_ps_mask(_mm512_and_ps(v, abs_mask), limit, _CMP_GT_OQ);
+    const __mmask16 keep = static_cast<__mmask16>(mask & ~out);
+    lo = _mm512_mask_min_ps(lo, keep, lo, v);
+    hi = _mm512_mask_max_ps(hi, keep, hi, v);
+    for (unsigned bits = out; bits; bits &= bits - 1) {
+      const std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(bits));
+      row.outlier_index.push_back(static_cast<std::uint32_t>(at));
+      row.outlier_value.push_back(x[at]);
+    }
+  }
+  float inverse;
+  set_range(_mm512_reduce_min_ps(lo), _mm512_reduce_max_ps(hi), row, inverse);
+  const __m512 inv = _mm512_set1_ps(inverse);
+  const __m512i zp = _mm512_set1_epi32(static_cast<int>(row.zero_point));
+  const __m512i zero = _mm512_setzero_si512(), top = _mm512_set1_epi32(255);
+  const std::size_t kp = padded_k(k);
+  for (std::size_t i = 0; i < kp; i += 16) {
+    const __mmask16 mask = k > i ? (k - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - i)) - 1)) : 0;
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
+    const __mmask16 out = _mm512_cmp_ps_mask(_mm512_and_ps(v, abs_mask), limit, _CMP_GT_OQ);
+    __m512i qi = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v, inv)), zp);
+    qi = _mm512_min_epi32(_mm512_max_epi32(qi, zero), top);
+    qi = _mm512_mask_blend_epi32(static_cast<__mmask16>(out | ~mask), qi, zp);
+    const __mmask16 store = kp - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (kp - i)) - 1);
+    _mm_mask_storeu_epi8(q + i, store, _mm512_cvtepi32_epi8(qi));
+  }
+}
+
+// acc += Σ of 4 u8 × s8 products per 32-bit lane. Through asm: GCC 12
+// copies the accumulator of _mm512_dpbusd_epi32 to a fresh register each
+// time and, with 24 of them, spills to the stack (measured: the kernel ran at
+// a third of its speed).
+EMB_VNNI inline void dpbusd(__m512i& acc, __m512i u8, __m512i s8) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u8), "v"(s8));
+}
+
+// R rows × NP panels of int32 accumulators over quads [q0, q1) of one
+// weight group, then folded into y: y = fma(float(acc), scale, first ? 0 : y).
+template <int R, int NP>
+EMB_VNNI void tile_vnni(const std::uint8_t* a, std::size_t lda, const std::int8_t* b, std::size_t panel_stride,
+                        std::size_t q0, std::size_t q1, const float* scales, float* y, std::size_t ldy, bool first,
+                        __mmask16 last) {
+  __m512i acc[R][NP];
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p) acc[r][p] = _mm512_setzero_si512();
+  for (std::size_t q = q0; q < q1; ++q) {
+    __m512i bv[NP];
+#pragma GCC unroll 2
+    for (int p = 0; p < NP; ++p) bv[p] = _mm512_load_si512(b + p * panel_stride + q * 64);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      std::int32_t four;
+      std::memcpy(&four, a + r * lda + 4 * q, 4);
+      const __m512i av = _mm512_set1_epi32(four);
+#pragma GCC unroll 2
+      for (int p = 0; p < NP; ++p) dpbusd(acc[r][p], av, bv[p]);
+    }
+  }
+#pragma GCC unroll 2
+  for (int p = 0; p < NP; ++p) {
+    const __m512 s = _mm512_loadu_ps(scales + p * 16);
+    const __mmask16 mask = p == NP - 1 ? last : __mmask16(0xFFFF);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      float* out = y + r * ldy + p * 16;
+      const __m512 prev = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask, out);
+      _mm512_mask_storeu_ps(out, mask, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][p]), s, prev));
+    }
+  }
+}
+
+using TileFn = void (*)(const std::uint8_t*, std::size_t, const std::int8_t*, std::size_t, std::size_t, std::size_t,
+                        const float*, float*, std::size_t, bool, __mmask16);
+constexpr int kTileRows = 12;
+
+template <std::size_t... I>
+constexpr auto make_tiles(std::index_sequence<I...>) {
+  return std::array<std::array<TileFn, 2>, sizeof...(I)>{{{tile_vnni<int(I) + 1, 1>, tile_vnni<int(I) + 1, 2>}...}};
+}
+constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileRows>{});
+
+EMB_VNNI void finish_row_avx512(const QuantizedWeights& w, const QuantizedRow& row, float* y) {
+  const std::size_t n = w.n();
+  const float* zs = w.zero_point_sums();
+  const __m512 zp = _mm512_set1_ps(row.zero_point), sa = _mm512_set1_ps(row.scale);
+  for (std::size_t c = 0; c < n; c += 16) {
+    const __mmask16 mask = n - c >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - c)) - 1);
+    const __m512 f = _mm512_maskz_loadu_ps(mask, y + c);
+    _mm512_mask_storeu_ps(y + c, mask, _mm512_mul_ps(_mm512_fnmadd_ps(zp, _mm512_loadu_ps(zs + c), f), sa));
+  }
+  for (std::size_t o = 0; o < row.outlier_index.size(); ++o) {
+    const std::size_t i = row.outlier_index[o];
+    const std::int8_t* col = w.columns() + i * n;
+    const float* s = w.scales() + (i / QuantizedWeights::kGroup) * w.padded_n();
+    const __m512 xv = _mm512_set1_ps(row.outlier_value[o]);
+    for (std::size_t c = 0; c < n; c += 16) {
+      const __mmask16 mask = n - c >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - c)) - 1);
+      const __m512 wv = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, col + c)));
+      const __m512 wd = _mm512_mul_ps(wv, _mm512_loadu_ps(s + c));
+      _mm512_mask_storeu_ps(y + c, mask, _mm512_fmadd_ps(xv, wd, _mm512_maskz_loadu_ps(mask, y + c)));
+    }
+  }
+}
+
+EMB_VNNI void gemm_vnni(const float* x, std::size_t ldx, std::size_t m, const QuantizedWeights& w, float* y,
+                        std::size_t ldy, const Epilogue& epilogue, RowBlockHook hook) {
+  const std::size_t k = w.k(), n = w.n(), lda = padded_k(k), quads = w.quads();
+  const std::size_t panels = w.panels(), panel_stride = quads * 64, groups = w.groups(), pn = w.padded_n();
+  for (std::size_t m0 = 0; m0 < m; m0 += kRowBlock) {
+    const std::size_t mb = std::min(kRowBlock, m - m0);
+    Scratch& s = scratch(mb, lda);
+    for (std::size_t r = 0; r < mb; ++r) quantize_row_avx512(x + (m0 + r) * ldx, k, s.q.data() + r * lda, s.rows[r]);
+    for (std::size_t p = 0; p < panels; p += 2) {
+      const int np = panels - p >= 2 ? 2 : 1;
+      const std::size_t last_cols = n - (p + np - 1) * kPanel;
+      const __mmask16 last = last_cols >= kPanel ? __mmask16(0xFFFF) : __mmask16((1u << last_cols) - 1);
+      const std::int8_t* b = w.packed() + p * panel_stride;
+      for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
+        const std::size_t rows = std::min<std::size_t>(kTileRows, mb - r0);
+        for (std::size_t g = 0; g < groups; ++g)
+          kTiles[rows - 1][np - 1](s.q.data() + r0 * lda, lda, b, panel_stride, g * kGroupQuads,
+                                   std::min(quads, (g + 1) * kGroupQuads), w.scales() + g * pn + p * kPanel,
+                                   y + (m0 + r0) * ldy + p * kPanel, ldy, g == 0, last);
+      }
+    }
+    for (std::size_t r = 0; r < mb; ++r) {
+      finish_row_avx512(w, s.rows[r], y + (m0 + r) * ldy);
+      apply_epilogue(epilogue, y + (m0 + r) * ldy, n);
+    }
+    if (hook.fn) hook.fn(hook.context, m0, m0 + mb);
+  }
+}
+#else
+bool cpu_has_vnni() { return false; }
+#endif
+
+}  // namespace
+
+bool int8_vnni_available() noexcept { return cpu_isa() == Isa::Avx512 && cpu_has_vnni(); }
+
+QuantizedWeights::QuantizedWeights(const float* w, std::size_t n, std::size_t k) : n_(n), k_(k) {
+  const std::size_t pn = padded_n(), quads = this->quads();
+  // 64 bytes per panel and quad; the vector is over-allocated so that the
+  // panels can start on a cache line (aligned loads in the kernel).
+  packed_.assign(panels() * quads * 64 + 64, 0);
+  scales_.assign(groups() * pn, 0.0f);
+  zero_sums_.assign(pn, 0.0f);
+  columns_.assign(n * k, 0);
+  for (std::size_t c = 0; c < n; ++c) {
+    const float* row = w + c * k;
+    double zero_sum = 0.0;
+    for (std::size_t g = 0; g < groups(); ++g) {
+      const std::size_t begin = g * kGroup, end = std::min(k, begin + kGroup);
+      float amax = 0.0f;
+      for (std::size_t i = begin; i < end; ++i) amax = std::max(amax, std::fabs(row[i]));
+      const float scale = amax / 127.0f;
+      scales_[g * pn + c] = scale;
+      std::int32_t sum = 0;
+      for (std::size_t i = begin; i < end; ++i) {
+        const float v = scale > 0.0f ? std::clamp(std::nearbyint(row[i] / scale), -127.0f, 127.0f) : 0.0f;
+        columns_[i * n + c] = static_cast<std::int8_t>(v);
+        sum += static_cast<std::int32_t>(v);
+      }
+      zero_sum += static_cast<double>(scale) * sum;
+    }
+    zero_sums_[c] = static_cast<float>(zero_sum);
+  }
+  std::int8_t* base = packed_base();
+  for (std::size_t p = 0; p < panels(); ++p)
+    for (std::size_t q = 0; q < quads; ++q)
+      for (std::size_t j = 0; j < kPanel && p * kPanel + j < n; ++j)
+        for (std::size_t b = 0; b < 4 && 4 * q + b < k; ++b)
+          base[((p * quads + q) * kPanel + j) * 4 + b] = value(p * kPanel + j, 4 * q + b);
+}
+
+std::int8_t* QuantizedWeights::packed_base() noexcept {
+  const auto address = reinterpret_cast<std::uintptr_t>(packed_.data());
+  return packed_.data() + ((64 - address % 64) % 64);
+}
+
+const std::int8_t* QuantizedWeights::packed() const noexcept {
+  return const_cast<QuantizedWeights*>(this)->packed_base();
+}
+
+void quantize_row(const float* x, std::size_t k, std::uint8_t* q, QuantizedRow& row) {
+  double lanes[16] = {};
+  for (std::size_t i = 0; i < k; ++i) lanes[i % 16] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  double sum = 0.0;
+  for (double l : lanes) sum += l;
+  const float limit = outlier_threshold(sum, k);
+  float lo = 0.0f, hi = 0.0f;
+  row.outlier_index.clear();
+  row.outlier_value.clear();
+  for (std::size_t i = 0; i < k; ++i) {
+    if (std::fabs(x[i]) > limit) {
+      row.outlier_index.push_back(static_cast<std::uint32_t>(i));
+      row.outlier_value.push_back(x[i]);
+    } else {
+      lo = std::min(lo, x[i]);
+      hi = std::max(hi, x[i]);
+    }
+  }
+  float inverse;
+  set_range(lo, hi, row, inverse);
+  const auto zp = static_cast<int>(row.zero_point);
+  for (std::size_t i = 0; i < padded_k(k); ++i) {
+    int v = zp;
+    if (i < k && !(std::fabs(x[i]) > limit)) v = std::clamp(static_cast<int>(std::nearbyint(x[i] * inverse)) + zp, 0, 255);
+    q[i] = static_cast<std::uint8_t>(v);
+  }
+}
+
+void gemm_quantized(const float* x, std::size_t ldx, std::size_t m, const QuantizedWeights& w, float* y,
+                    std::size_t ldy, const Epilogue& epilogue, RowBlockHook hook, Isa isa) {
+  if (m == 0 || w.n() == 0) return;
+  if (w.k() == 0) {
+    for (std::size_t r = 0; r < m; ++r) {
+      std::memset(y + r * ldy, 0, w.n() * sizeof(float));
+      apply_epilogue(epilogue, y + r * ldy, w.n());
+    }
+    if (hook.fn) hook.fn(hook.context, 0, m);
+    return;
+  }
+#if EMB_X86_DISPATCH
+  if (isa == Isa::Avx512 && cpu_has_vnni()) return gemm_vnni(x, ldx, m, w, y, ldy, epilogue, hook);
+#endif
+  (void)isa;
+  gemm_generic(x, ldx, m, w, y, ldy, epilogue, hook);
+}
+
+}  // namespace emb::nn
