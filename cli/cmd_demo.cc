@@ -34,6 +34,7 @@ struct DemoOptions {
   std::string data = std::string("../shared/") + kDemoDataName;
   std::string text_field = "text", label_field = "label";
   std::string encoder;  // empty: default_encoder() decides when the demo runs
+  std::string precision = "fp32";
   std::string out = "embetter-demo";
   std::uint64_t seed = 42;
   std::size_t train_size = 200, test_size = 2000;
@@ -131,7 +132,7 @@ class Demo {
       if (!note.empty()) console_.step(note);
     }
     encoded_ = timed("encode " + std::to_string(train_.texts.size() + test_.texts.size()) + " texts (" + encoder_ + ")",
-                     [&] { return encode_texts(encoder_, {train_.texts, test_.texts}, {console_, o_.seed}); });
+                     [&] { return encode_texts(encoder_, {train_.texts, test_.texts}, {console_, o_.seed, o_.precision}); });
     // The fallback is part of the result: a reader comparing reports must see it.
     report_.encoder = note.empty() ? encoded_.description : note + ". " + encoded_.description;
   }
@@ -229,6 +230,9 @@ Command add_demo_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--text-field", o->text_field, "Field holding the text")->capture_default_str();
   cmd->add_option("--label-field", o->label_field, "Field holding the label (dotted paths allowed)")->capture_default_str();
   cmd->add_option("--encoder", o->encoder, encoder_help());
+  cmd->add_option("--precision", o->precision, "Matrix products of the sentence encoders: fp32, or int8 (faster)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "int8"}));
   cmd->add_option("--out", o->out, "Output folder for the charts and report")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed of the shuffle, the encoder and the tuners")->capture_default_str();
   cmd->add_option("--train-size", o->train_size, "Labelled examples the tuners and the classifier learn from")

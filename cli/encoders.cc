@@ -52,6 +52,7 @@ EncodedSplit encode_sentence(const std::string& argument, const TextSplit& texts
   ProgressBar bar(context.console, "encoding");
   SentenceEncoderOptions options;
   options.progress = bar.callback();
+  options.precision = context.precision;
   const SentenceEncoder encoder = [&] {
     try {
       return SentenceEncoder::load(argument, options);
@@ -68,7 +69,7 @@ EncodedSplit encode_sentence(const std::string& argument, const TextSplit& texts
   out.description = "sentence:" + argument + ": the pretrained sentence-transformers model at " +
                     encoder.model_path() + " (" + std::to_string(encoder.dim()) +
                     " dimensions, texts cut at " + std::to_string(encoder.max_seq_length()) +
-                    " tokens), not fitted on these texts";
+                    " tokens, " + context.precision + " products), not fitted on these texts";
   return out;
 }
 

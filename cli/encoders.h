@@ -29,6 +29,8 @@ struct EncodedSplit {
 struct EncoderContext {
   const Console& console;
   RandomState seed;
+  /// SentenceEncoderOptions::precision of the sentence encoders ("fp32", "int8").
+  std::string precision = "fp32";
 };
 
 /// Encodes both parts; `argument` is what followed "NAME:" (may be empty).

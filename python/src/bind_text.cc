@@ -76,8 +76,9 @@ void register_text(py::module_& m) {
 
   py::class_<SentenceEncoder>(m, "SentenceEncoder")
       .def(py::init([](const std::string& name, int batch_size, bool normalize, int max_seq_length, int truncate_dim,
-                       int num_threads, bool show_progress_bar) {
+                       int num_threads, bool show_progress_bar, const std::string& precision) {
              SentenceEncoderOptions o;
+             o.precision = precision;
              o.batch_size = batch_size;
              o.normalize_embeddings = normalize;
              o.max_seq_length = max_seq_length;
@@ -90,7 +91,7 @@ void register_text(py::module_& m) {
            }),
            py::arg("name"), py::kw_only(), py::arg("batch_size") = 32, py::arg("normalize_embeddings") = false,
            py::arg("max_seq_length") = 0, py::arg("truncate_dim") = 0, py::arg("num_threads") = 0,
-           py::arg("show_progress_bar") = false)
+           py::arg("show_progress_bar") = false, py::arg("precision") = "fp32")
       .def("encode", &encode_nogil<SentenceEncoder>)
       .def_property_readonly("dim", &SentenceEncoder::dim)
       .def_property_readonly("max_seq_length", &SentenceEncoder::max_seq_length);

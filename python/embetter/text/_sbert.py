@@ -18,17 +18,22 @@ class SentenceEncoder(LazyEncoder):
     Args:
         name: model folder or hub id.
         device: accepted for compatibility; only "cpu" (or None) is supported.
-        quantize: accepted for compatibility (use ``precision`` when available).
+        quantize: the original's switch to int8 (PyTorch dynamic quantization):
+            True means ``precision="int8"``.
         num_threads: threads for the encoder (None: all cores).
         batch_size: texts per batch (texts of similar length are batched together).
         normalize_embeddings: L2-normalise the output.
         max_seq_length: override the model's maximum sequence length.
         truncate_dim: keep only the first dimensions (Matryoshka models).
         show_progress_bar: draw a progress bar on stderr.
+        precision: "fp32" (default) or "int8": the transformer's matrix
+            products in int8 (AVX-512 VNNI where the CPU has it), about twice
+            as fast, cosine ≥ 0.999 to the fp32 embeddings.
     """
 
     def __init__(self, name="all-MiniLM-L6-v2", device=None, quantize=False, num_threads=None, batch_size=32,
-                 normalize_embeddings=False, max_seq_length=None, truncate_dim=None, show_progress_bar=False):
+                 normalize_embeddings=False, max_seq_length=None, truncate_dim=None, show_progress_bar=False,
+                 precision="fp32"):
         self.name = name
         self.device = device
         self.quantize = quantize
@@ -38,6 +43,7 @@ class SentenceEncoder(LazyEncoder):
         self.max_seq_length = max_seq_length
         self.truncate_dim = truncate_dim
         self.show_progress_bar = show_progress_bar
+        self.precision = precision
 
     def _make(self):
         if self.device not in (None, "cpu") and str(self.device) != "cpu":
@@ -50,7 +56,17 @@ class SentenceEncoder(LazyEncoder):
             truncate_dim=int(self.truncate_dim or 0),
             num_threads=int(self.num_threads or 0),
             show_progress_bar=bool(self.show_progress_bar),
+            precision=self._precision(),
         )
+
+    def _precision(self):
+        if not isinstance(self.precision, str):
+            raise ValueError(f"SentenceEncoder: precision must be 'fp32' or 'int8', got {self.precision!r}")
+        if self.quantize and self.precision == "fp32":
+            return "int8"
+        if self.quantize and self.precision != "int8":
+            raise ValueError(f"SentenceEncoder: quantize=True asks for int8, but precision is {self.precision!r}")
+        return self.precision
 
 
 def MatryoshkaEncoder(name="tomaarsen/mpnet-base-nli-matryoshka", **kwargs):
