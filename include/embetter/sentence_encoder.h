@@ -12,7 +12,9 @@
 /// the thread count. Embeddings agree with sentence-transformers within 1e-4.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,8 +58,17 @@ class SentenceEncoder {
   /// ModelLoadError / NotSupportedError naming the file and what was expected.
   static SentenceEncoder load(const std::string& name_or_path, SentenceEncoderOptions opts = {});
 
-  /// n × dim() embeddings, row i for texts[i]. Thread-safe.
+  /// n × dim() embeddings, row i for texts[i]. Thread-safe. Texts are
+  /// tokenised a window of 2048 at a time (so only that window's token ids are
+  /// held, and `progress` is first called early even for a huge list).
   Matrix encode(const std::vector<std::string>& texts) const;
+
+  /// Texts [begin, end) of a list that lives elsewhere (Python strings, a
+  /// file), valid until the next call.
+  using TextWindow = std::function<std::span<const std::string>(std::size_t begin, std::size_t end)>;
+  /// encode() of n texts that `window` hands over a window at a time, so that
+  /// only one window of them is ever copied; the same rows as encode(texts).
+  Matrix encode(std::size_t n, const TextWindow& window) const;
   /// The token ids the model sees for one text (truncated to max_seq_length()).
   std::vector<std::int32_t> token_ids(std::string_view text) const;
 

@@ -14,11 +14,6 @@ namespace {
 
 using Texts = std::vector<std::string>;
 
-template <class Encoder>
-py::array_t<float> encode_nogil(const Encoder& e, const Texts& texts) {
-  return call_nogil(e, &Encoder::encode, texts);
-}
-
 // `make()` (a Matrix) without the GIL; the result goes to numpy without a copy.
 template <class Make>
 py::array_t<float> matrix_nogil(Make&& make) {
@@ -35,6 +30,20 @@ py::array_t<float> matrix_nogil(Make&& make) {
 template <class Encoder>
 py::array_t<float> encode_interruptible(const Encoder& e, const Texts& texts) {
   return matrix_nogil([&] { return e.encode(texts, interruptible()); });
+}
+
+// A huge list is not copied whole: SentenceEncoder asks for a window of
+// texts at a time, converted here under the GIL (a moment against encoding them).
+py::array_t<float> encode_sentences(const SentenceEncoder& e, const py::sequence& texts) {
+  const std::size_t n = texts.size();
+  Texts window;
+  auto fetch = [&](std::size_t begin, std::size_t end) {
+    py::gil_scoped_acquire gil;
+    window.clear();
+    for (std::size_t i = begin; i < end; ++i) window.push_back(texts[i].cast<std::string>());
+    return std::span<const std::string>(window);
+  };
+  return matrix_nogil([&] { return e.encode(n, fetch); });
 }
 
 BpeAggregation aggregation_of(const std::string& agg) {
@@ -92,7 +101,7 @@ void register_text(py::module_& m) {
            py::arg("name"), py::kw_only(), py::arg("batch_size") = 32, py::arg("normalize_embeddings") = false,
            py::arg("max_seq_length") = 0, py::arg("truncate_dim") = 0, py::arg("num_threads") = 0,
            py::arg("show_progress_bar") = false, py::arg("precision") = "fp32")
-      .def("encode", &encode_nogil<SentenceEncoder>)
+      .def("encode", &encode_sentences)
       .def_property_readonly("dim", &SentenceEncoder::dim)
       .def_property_readonly("max_seq_length", &SentenceEncoder::max_seq_length);
 

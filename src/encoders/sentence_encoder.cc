@@ -138,8 +138,13 @@ void copy_rows(const Matrix& full, std::size_t first_row, bool normalize, Matrix
 }  // namespace
 
 Matrix SentenceEncoder::encode(const std::vector<std::string>& texts) const {
+  return encode(texts.size(), [&](std::size_t begin, std::size_t end) {
+    return std::span<const std::string>(texts).subspan(begin, end - begin);
+  });
+}
+
+Matrix SentenceEncoder::encode(std::size_t n, const TextWindow& window) const {
   const auto& o = impl_->options;
-  const std::size_t n = texts.size();
   encoders::BatchOptions b;
   b.batch_size = static_cast<std::size_t>(o.batch_size);
   b.num_threads = o.num_threads;
@@ -148,16 +153,19 @@ Matrix SentenceEncoder::encode(const std::vector<std::string>& texts) const {
   b.progress_total = n;
   // A whole number of batches per window, so that batches (and the progress
   // bar's count of them) are the same as without windows.
-  const std::size_t window = (kWindowTexts + b.batch_size - 1) / b.batch_size * b.batch_size;
+  const std::size_t window_size = (kWindowTexts + b.batch_size - 1) / b.batch_size * b.batch_size;
   const bool whole_rows = impl_->dim == impl_->model.dim() && !o.normalize_embeddings;
   Matrix out(0, impl_->dim);
   std::vector<std::vector<std::int32_t>> ids;
-  for (std::size_t begin = 0; begin < n; begin += window) {
-    const std::size_t end = std::min(n, begin + window);
+  for (std::size_t begin = 0; begin < n; begin += window_size) {
+    const std::size_t end = std::min(n, begin + window_size);
+    const std::span<const std::string> texts = window(begin, end);
+    EMB_CHECK(texts.size() == end - begin, "SentenceEncoder.encode: the window of texts ", begin, "..", end, " holds ",
+              texts.size());
     ids.resize(end - begin);
     for (std::size_t i = begin; i < end; ++i) {
       try {
-        ids[i - begin] = token_ids(texts[i]);
+        ids[i - begin] = token_ids(texts[i - begin]);
       } catch (const InvalidArgument& e) {
         throw InvalidArgument("SentenceEncoder.encode: text " + std::to_string(i) + ": " + e.what());
       }

@@ -107,3 +107,13 @@ def test_sentence_encoder_progress_bar(shared, capfd):
     assert "Batches: [" in err and err.rstrip().endswith("3/3"), err  # drawn although Ctrl-C is checked too
     SentenceEncoder(str(folder), batch_size=32).transform(texts)
     assert capfd.readouterr().err == ""
+
+
+def test_sentence_encoder_long_list_in_windows(shared):
+    """More texts than are converted and tokenised at a time (2048): the rows
+    are those of shorter calls, bit for bit."""
+    folder = require(shared / "fixtures" / "sbert" / "tiny-bert")
+    enc = SentenceEncoder(str(folder), batch_size=64)
+    texts = ["text number %d, %s" % (i, "long " * (i % 13)) for i in range(2100)]
+    whole = enc.transform(texts)
+    np.testing.assert_array_equal(whole, np.vstack([enc.transform(texts[:1000]), enc.transform(texts[1000:])]))

@@ -147,6 +147,16 @@ TEST(SentenceEncoder, LongListsAreTokenisedAWindowAtATime) {
     std::iota(rows.begin(), rows.end(), start);
     EXPECT_EQ(enc.encode(part), all.select_rows(rows)) << "rows " << start << "..";
   }
+  // The same from texts handed over a window at a time (Python's list).
+  std::vector<std::pair<std::size_t, std::size_t>> windows;
+  std::vector<std::string> held;
+  const Matrix fetched = enc.encode(texts.size(), [&](std::size_t begin, std::size_t end) {
+    windows.emplace_back(begin, end);
+    held.assign(texts.begin() + static_cast<std::ptrdiff_t>(begin), texts.begin() + static_cast<std::ptrdiff_t>(end));
+    return std::span<const std::string>(held);
+  });
+  EXPECT_EQ(fetched, all);
+  EXPECT_EQ(windows, (std::vector<std::pair<std::size_t, std::size_t>>{{0, 2048}, {2048, 2200}}));
 
   texts[2150] = "not \xff UTF-8";
   EXPECT_THROW(
