@@ -46,9 +46,10 @@ Scratch& scratch(std::size_t rows, std::size_t lda) {
   return s;
 }
 
-// The outlier threshold from the row's squares, summed in double in 16
-// lanes (lane = i mod 16) and then lane by lane: the AVX-512 path sums in
-// exactly this order, and a float square is exact in double.
+// The outlier threshold from the row's squares, summed in double in 32
+// lanes (lane = i mod 32) and then lane by lane: the AVX-512 path sums in
+// exactly this order (four vectors of 8), and a float square is exact in
+// double.
 float outlier_threshold(double sum_of_squares, std::size_t k) {
   return static_cast<float>(std::sqrt(kOutlierRms * kOutlierRms * sum_of_squares / static_cast<double>(k)));
 }
@@ -66,16 +67,15 @@ void set_range(float lo, float hi, QuantizedRow& row, float& inverse) {
 
 // The float steps after the integer products, shared by both paths: per
 // group F = fma(acc, scale, F); then y = fma(−zero_point, zero_sum, F) ·
-// row scale; then each outlier in input order: y = fma(x, value · scale, y).
+// row scale; then each outlier in input order: y = fma(x, W[c, i], y).
 void finish_row_generic(const QuantizedWeights& w, const QuantizedRow& row, float* y) {
   const std::size_t n = w.n();
   const float* zs = w.zero_point_sums();
-  for (std::size_t c = 0; c < n; ++c) y[c] = std::fma(-row.zero_point, zs[c], y[c]) * row.scale;
-  for (std::size_t o = 0; o < row.outlier_index.size(); ++o) {
-    const std::size_t i = row.outlier_index[o];
-    const std::int8_t* col = w.columns() + i * n;
-    const float* s = w.scales() + (i / QuantizedWeights::kGroup) * w.padded_n();
-    for (std::size_t c = 0; c < n; ++c) y[c] = std::fma(row.outlier_value[o], static_cast<float>(col[c]) * s[c], y[c]);
+  for (std::size_t c = 0; c < n; ++c) {
+    float v = std::fma(-row.zero_point, zs[c], y[c]) * row.scale;
+    for (std::size_t o = 0; o < row.outlier_index.size(); ++o)
+      v = std::fma(row.outlier_value[o], w.columns()[row.outlier_index[o] * n + c], v);
+    y[c] = v;
   }
 }
 
@@ -116,18 +116,21 @@ bool cpu_has_vnni() {
 }
 
 EMB_VNNI void quantize_row_avx512(const float* x, std::size_t k, std::uint8_t* q, QuantizedRow& row) {
-  __m512d lo_lanes = _mm512_setzero_pd(), hi_lanes = _mm512_setzero_pd();
-  for (std::size_t i = 0; i < k; i += 16) {
-    const __mmask16 mask = k - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - i)) - 1);
-    const __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
-    const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-    const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-    lo_lanes = _mm512_fmadd_pd(lo, lo, lo_lanes);
-    hi_lanes = _mm512_fmadd_pd(hi, hi, hi_lanes);
+  __m512d lanes4[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
+  for (std::size_t i = 0; i < k; i += 32) {
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const std::size_t at = i + 16 * static_cast<std::size_t>(h);
+      const __mmask16 mask = at >= k ? __mmask16(0) : k - at >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - at)) - 1);
+      const __m512 v = _mm512_maskz_loadu_ps(mask, x + at);
+      const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+      const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+      lanes4[2 * h] = _mm512_fmadd_pd(lo, lo, lanes4[2 * h]);
+      lanes4[2 * h + 1] = _mm512_fmadd_pd(hi, hi, lanes4[2 * h + 1]);
+    }
   }
-  alignas(64) double lanes[16];
-  _mm512_store_pd(lanes, lo_lanes);
-  _mm512_store_pd(lanes + 8, hi_lanes);
+  alignas(64) double lanes[32];
+  for (int j = 0; j < 4; ++j) _mm512_store_pd(lanes + 8 * j, lanes4[j]);
   double sum = 0.0;
   for (double l : lanes) sum += l;
   const __m512 limit = _mm512_set1_ps(outlier_threshold(sum, k));
@@ -221,26 +224,32 @@ constexpr auto make_tiles(std::index_sequence<I...>) {
 }
 constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileRows>{});
 
+// One pass over the row: the zero point and scale, then every outlier, on
+// 64 columns at a time in registers (four independent chains of fused
+// multiply-adds; one chain per 16 columns waits on each add's latency).
 EMB_VNNI void finish_row_avx512(const QuantizedWeights& w, const QuantizedRow& row, float* y) {
-  const std::size_t n = w.n();
+  const std::size_t n = w.n(), outliers = row.outlier_index.size();
   const float* zs = w.zero_point_sums();
   const __m512 zp = _mm512_set1_ps(row.zero_point), sa = _mm512_set1_ps(row.scale);
-  for (std::size_t c = 0; c < n; c += 16) {
-    const __mmask16 mask = n - c >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - c)) - 1);
-    const __m512 f = _mm512_maskz_loadu_ps(mask, y + c);
-    _mm512_mask_storeu_ps(y + c, mask, _mm512_mul_ps(_mm512_fnmadd_ps(zp, _mm512_loadu_ps(zs + c), f), sa));
-  }
-  for (std::size_t o = 0; o < row.outlier_index.size(); ++o) {
-    const std::size_t i = row.outlier_index[o];
-    const std::int8_t* col = w.columns() + i * n;
-    const float* s = w.scales() + (i / QuantizedWeights::kGroup) * w.padded_n();
-    const __m512 xv = _mm512_set1_ps(row.outlier_value[o]);
-    for (std::size_t c = 0; c < n; c += 16) {
-      const __mmask16 mask = n - c >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - c)) - 1);
-      const __m512 wv = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(mask, col + c)));
-      const __m512 wd = _mm512_mul_ps(wv, _mm512_loadu_ps(s + c));
-      _mm512_mask_storeu_ps(y + c, mask, _mm512_fmadd_ps(xv, wd, _mm512_maskz_loadu_ps(mask, y + c)));
+  for (std::size_t c0 = 0; c0 < n; c0 += 64) {
+    __m512 v[4];
+    __mmask16 mask[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      const std::size_t c = c0 + 16 * j;
+      mask[j] = c >= n ? __mmask16(0) : n - c >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - c)) - 1);
+      v[j] = _mm512_mul_ps(_mm512_fnmadd_ps(zp, _mm512_maskz_loadu_ps(mask[j], zs + c),
+                                            _mm512_maskz_loadu_ps(mask[j], y + c)),
+                           sa);
     }
+    for (std::size_t o = 0; o < outliers; ++o) {
+      const __m512 xo = _mm512_set1_ps(row.outlier_value[o]);
+      const float* col = w.columns() + row.outlier_index[o] * n + c0;
+#pragma GCC unroll 4
+      for (int j = 0; j < 4; ++j) v[j] = _mm512_fmadd_ps(xo, _mm512_maskz_loadu_ps(mask[j], col + 16 * j), v[j]);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) _mm512_mask_storeu_ps(y + c0 + 16 * j, mask[j], v[j]);
   }
 }
 
@@ -287,7 +296,9 @@ QuantizedWeights::QuantizedWeights(const float* w, std::size_t n, std::size_t k)
   packed_.assign(panels() * quads * 64 + 64, 0);
   scales_.assign(groups() * pn, 0.0f);
   zero_sums_.assign(pn, 0.0f);
-  columns_.assign(n * k, 0);
+  columns_.assign(n * k, 0.0f);
+  std::int8_t* base = packed_base();
+  std::vector<std::int8_t> values(k);
   for (std::size_t c = 0; c < n; ++c) {
     const float* row = w + c * k;
     double zero_sum = 0.0;
@@ -300,19 +311,15 @@ QuantizedWeights::QuantizedWeights(const float* w, std::size_t n, std::size_t k)
       std::int32_t sum = 0;
       for (std::size_t i = begin; i < end; ++i) {
         const float v = scale > 0.0f ? std::clamp(std::nearbyint(row[i] / scale), -127.0f, 127.0f) : 0.0f;
-        columns_[i * n + c] = static_cast<std::int8_t>(v);
+        values[i] = static_cast<std::int8_t>(v);
+        columns_[i * n + c] = row[i];
         sum += static_cast<std::int32_t>(v);
       }
       zero_sum += static_cast<double>(scale) * sum;
     }
     zero_sums_[c] = static_cast<float>(zero_sum);
+    for (std::size_t i = 0; i < k; ++i) base[((c / kPanel * quads + i / 4) * kPanel + c % kPanel) * 4 + i % 4] = values[i];
   }
-  std::int8_t* base = packed_base();
-  for (std::size_t p = 0; p < panels(); ++p)
-    for (std::size_t q = 0; q < quads; ++q)
-      for (std::size_t j = 0; j < kPanel && p * kPanel + j < n; ++j)
-        for (std::size_t b = 0; b < 4 && 4 * q + b < k; ++b)
-          base[((p * quads + q) * kPanel + j) * 4 + b] = value(p * kPanel + j, 4 * q + b);
 }
 
 std::int8_t* QuantizedWeights::packed_base() noexcept {
@@ -325,8 +332,8 @@ const std::int8_t* QuantizedWeights::packed() const noexcept {
 }
 
 void quantize_row(const float* x, std::size_t k, std::uint8_t* q, QuantizedRow& row) {
-  double lanes[16] = {};
-  for (std::size_t i = 0; i < k; ++i) lanes[i % 16] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  double lanes[32] = {};
+  for (std::size_t i = 0; i < k; ++i) lanes[i % 32] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
   double sum = 0.0;
   for (double l : lanes) sum += l;
   const float limit = outlier_threshold(sum, k);

@@ -46,7 +46,9 @@ class QuantizedWeights {
   std::size_t padded_n() const noexcept { return panels() * kPanel; }
 
   /// The quantized weight W[c, i] ≈ value(c, i) · scale(c, i / kGroup).
-  std::int8_t value(std::size_t c, std::size_t i) const noexcept { return columns_[i * n_ + c]; }
+  std::int8_t value(std::size_t c, std::size_t i) const noexcept {
+    return packed()[((c / kPanel * quads() + i / 4) * kPanel + c % kPanel) * 4 + i % 4];
+  }
   float scale(std::size_t c, std::size_t group) const noexcept { return scales_[group * padded_n() + c]; }
 
   /// Panel p, quad q: 16 columns × 4 bytes at packed()[((p·quads + q)·16 + j)·4 + b] = value(16p + j, 4q + b).
@@ -55,8 +57,9 @@ class QuantizedWeights {
   const float* scales() const noexcept { return scales_.data(); }
   /// Σ_g scale(c, g) · Σ_{i in g} value(c, i): what a zero point shifts (0 past n).
   const float* zero_point_sums() const noexcept { return zero_sums_.data(); }
-  /// value(c, i) at columns()[i · n + c]: an input's weights, for its outliers.
-  const std::int8_t* columns() const noexcept { return columns_.data(); }
+  /// W[c, i] itself (float32) at columns()[i · n + c]: what an outlier input
+  /// multiplies (exactly: the outliers carry most of the quantization error).
+  const float* columns() const noexcept { return columns_.data(); }
 
  private:
   std::int8_t* packed_base() noexcept;
@@ -64,7 +67,7 @@ class QuantizedWeights {
   std::size_t n_ = 0, k_ = 0;
   std::vector<std::int8_t> packed_;   ///< over-allocated by 64 bytes; packed() is the aligned start
   std::vector<float> scales_, zero_sums_;
-  std::vector<std::int8_t> columns_;
+  std::vector<float> columns_;
 };
 
 /// One row of x quantized: x[i] ≈ scale · (q[i] − zero_point), except the

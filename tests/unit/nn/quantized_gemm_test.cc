@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "nn/kernels.h"
 #include "nn/quantized_gemm.h"
 
 namespace emb::nn {
@@ -49,8 +50,7 @@ std::vector<float> reference_row(const float* x, std::size_t k, const QuantizedW
     float v = std::fma(-row.zero_point, w.zero_point_sums()[c], f) * row.scale;
     for (std::size_t o = 0; o < row.outlier_index.size(); ++o) {
       const std::size_t i = row.outlier_index[o];
-      v = std::fma(row.outlier_value[o],
-                   static_cast<float>(w.value(c, i)) * w.scale(c, i / QuantizedWeights::kGroup), v);
+      v = std::fma(row.outlier_value[o], w.columns()[i * w.n() + c], v);
     }
     y[c] = v;
   }
@@ -154,6 +154,17 @@ TEST(QuantizedGemm, ARowsResultDoesNotDependOnTheOtherRows) {
       for (std::size_t i = 0; i < 7 * n; ++i) ASSERT_EQ(part[i], all[first * n + i]) << isa_name(isa) << " " << first;
     }
   }
+}
+
+TEST(QuantizedGemm, EpilogueIsBiasActivationAfterTheProduct) {
+  const std::size_t m = 20, n = 37, k = 200;
+  const auto x = random_values(m * k, 7, true), w = random_values(n * k, 8), bias = random_values(n, 9);
+  const QuantizedWeights qw(w.data(), n, k);
+  std::vector<float> plain(m * n), fused(m * n);
+  gemm_quantized(x.data(), k, m, qw, plain.data(), n);
+  kernels::bias_activation(plain.data(), m, n, bias.data(), Activation::GeluErf);
+  gemm_quantized(x.data(), k, m, qw, fused.data(), n, Epilogue{bias.data(), Activation::GeluErf});
+  EXPECT_EQ(plain, fused);
 }
 
 TEST(QuantizedGemm, ReportsWhetherVnniRuns) {
