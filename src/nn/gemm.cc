@@ -78,10 +78,17 @@ void gemm_generic(const float* x, std::size_t ldx, std::size_t m, const PackedWe
 // epilogue), plus the bias, or plus the bias through GELU.
 enum class Finish { Store, Bias, BiasGelu };
 
+// How far ahead (in steps of k) the first tile of a block prefetches W.
+constexpr std::size_t kPrefetchSteps = 24;
+
 // R rows × NV vectors of 16 columns of accumulators: per step k, NV loads of
 // W (one contiguous group row) and one broadcast of x per row (read in place,
 // rows ldx apart) feed R·NV fused multiply-adds, each accumulator in k order.
-template <int R, int NV>
+// P: also prefetch W kPrefetchSteps ahead into L1, for the first tile of a
+// block, which meets W coming from L3 or memory (the hardware prefetcher stops
+// at every 4 KiB page). Measured +1-2% on MiniLM's products cycling through six
+// layers of weights, in 5 of 7 undisturbed runs on the shared machine.
+template <int R, int NV, bool P>
 EMB_AVX512 void tile_avx512(const float* x, std::size_t ldx, const float* b, std::size_t kc, float* c,
                             std::size_t ldc, bool accumulate, __mmask16 last, Finish finish, const float* bias) {
   __m512 acc[R][NV];
@@ -97,6 +104,11 @@ EMB_AVX512 void tile_avx512(const float* x, std::size_t ldx, const float* b, std
 #pragma GCC unroll 4
   for (std::size_t k = 0; k < kc; ++k) {
     __m512 bv[NV];
+    if constexpr (P) {
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v)
+        _mm_prefetch(reinterpret_cast<const char*>(b + (k + kPrefetchSteps) * kGroup + v * 16), _MM_HINT_T0);
+    }
 #pragma GCC unroll 3
     for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + k * kGroup + v * 16);
 #pragma GCC unroll 8
@@ -132,17 +144,18 @@ using TileFn = void (*)(const float*, std::size_t, const float*, std::size_t, fl
 constexpr int kTileRows = 8;
 constexpr int kTileVectors = kGroup / 16;
 
-template <int NV, std::size_t... I>
+template <int NV, bool P, std::size_t... I>
 constexpr auto tiles_of_width(std::index_sequence<I...>) {
-  return std::array<TileFn, sizeof...(I)>{{tile_avx512<int(I) + 1, NV>...}};
+  return std::array<TileFn, sizeof...(I)>{{tile_avx512<int(I) + 1, NV, P>...}};
 }
-template <std::size_t... V>
+template <bool P, std::size_t... V>
 constexpr auto make_tiles(std::index_sequence<V...>) {
   return std::array<std::array<TileFn, kTileRows>, sizeof...(V)>{
-      {tiles_of_width<int(V) + 1>(std::make_index_sequence<kTileRows>{})...}};
+      {tiles_of_width<int(V) + 1, P>(std::make_index_sequence<kTileRows>{})...}};
 }
-// [vectors − 1][rows − 1]
-constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileVectors>{});
+// [vectors − 1][rows − 1], without and with the prefetch.
+constexpr auto kTiles = make_tiles<false>(std::make_index_sequence<kTileVectors>{});
+constexpr auto kPrefetchingTiles = make_tiles<true>(std::make_index_sequence<kTileVectors>{});
 
 EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y,
                             std::size_t ldy, const Epilogue& epilogue, RowBlockHook hook) {
@@ -164,7 +177,8 @@ EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, cons
             const std::size_t vectors = (cols + 15) / 16, last_cols = cols - (vectors - 1) * 16;
             const __mmask16 last = last_cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << last_cols) - 1);
             const bool final_depth = k0 + kc == k;
-            kTiles[vectors - 1][rows - 1](x + (m0 + r0) * ldx + k0, ldx, w.data() + (g * k + k0) * kGroup, kc,
+            const auto& tiles = r0 == 0 ? kPrefetchingTiles : kTiles;
+            tiles[vectors - 1][rows - 1](x + (m0 + r0) * ldx + k0, ldx, w.data() + (g * k + k0) * kGroup, kc,
                                           y + (m0 + r0) * ldy + g * kGroup, ldy, k0 > 0, last,
                                           final_depth ? finish : Finish::Store,
                                           epilogue.bias ? epilogue.bias + g * kGroup : nullptr);
