@@ -4,6 +4,8 @@
 One run encodes the same texts with the real all-MiniLM-L6-v2 through
 
   * ours: embetter's SentenceEncoder (the Python binding over the C++ core);
+  * int8: the same with precision="int8" (int8 products, AVX-512 VNNI), its
+    per-text cosine to ours (fp32) reported next to the speed;
   * sentence-transformers with the torch on disk, torch.set_num_threads(N);
   * ONNX Runtime on the same model exported with torch.onnx (mean pooling and
     L2 normalisation inside the graph), all graph optimisations on,
@@ -104,10 +106,11 @@ def worker_encode(engine: str, model: Path, onnx_path: Path, texts_file: Path, t
     import numpy as np
 
     texts = json.loads(texts_file.read_text(encoding="utf-8"))
-    if engine == "ours":
+    if engine in ("ours", "int8"):
         from embetter import _core
 
-        enc = _core.SentenceEncoder(str(model), batch_size=BATCH, num_threads=threads)
+        enc = _core.SentenceEncoder(str(model), batch_size=BATCH, num_threads=threads,
+                                    precision="int8" if engine == "int8" else "fp32")
         run = lambda t: np.asarray(enc.encode(t))  # noqa: E731
     elif engine == "st":
         import torch
@@ -281,7 +284,8 @@ def main() -> None:
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--short", type=int, default=640, help="short texts (new-dataset.jsonl)")
     p.add_argument("--long", type=int, default=192, help="long texts (IMDB reviews)")
-    p.add_argument("--engines", nargs="*", default=["ours", "st", "ort"], choices=["ours", "st", "ort"],
+    p.add_argument("--engines", nargs="*", default=["ours", "int8", "st", "ort"],
+                   choices=["ours", "int8", "st", "ort"],
                    help="engines to compare (none: only the memory and scale runs)")
     p.add_argument("--rss-texts", type=int, default=5000, help="IMDB reviews for the peak-RSS run (0: skip)")
     p.add_argument("--scale", type=int, nargs="*", metavar="N",
@@ -424,14 +428,19 @@ def report_engines(a, workloads, results, gemm, flops, lengths) -> None:
           f"Short: {a.short} texts of new-dataset.jsonl ({np.mean(lengths['short']):.1f} tokens on average); "
           f"long: {a.long} IMDB reviews truncated at {MAX_TOKENS} tokens ({np.mean(lengths['long']):.1f} tokens). "
           "Times are from texts to normalised embeddings, tokenizer included.\n")
-    names = {"ours": "embetter", "st": "sentence-transformers (torch)", "ort": "ONNX Runtime"}
+    names = {"ours": "embetter", "int8": "embetter int8", "st": "sentence-transformers (torch)",
+             "ort": "ONNX Runtime"}
     head = "| workload | threads | " + " | ".join(names[e] for e in a.engines)
     cols = len(a.engines)
     if "ours" in a.engines:
-        others = [e for e in a.engines if e != "ours"]
+        others = [e for e in a.engines if e not in ("ours", "int8")]
         head += "".join(f" | ours ÷ {names[e].split(' (')[0]}" for e in others)
         head += " | ours GFLOP/s (% of GEMM peak)"
         cols += len(others) + 1
+    # int8's ratios: against the references and our own fp32.
+    int8_vs = [e for e in a.engines if e != "int8"] if "int8" in a.engines else []
+    head += "".join(f" | int8 ÷ {names[e].split(' (')[0]}" for e in int8_vs)
+    cols += len(int8_vs)
     print(head + " |")
     print("|---|---|" + "---:|" * cols)
     for w in workloads:
@@ -445,6 +454,9 @@ def report_engines(a, workloads, results, gemm, flops, lengths) -> None:
                 cells += [f"{results[(e, w, threads)]['seconds'] / ours:.2f}×" for e in others]
                 gf = flops[w] / ours / 1e9
                 cells.append(f"{gf:.0f} ({100 * gf / peak[threads]:.0f}%)")
+            if int8_vs:
+                int8 = results[("int8", w, threads)]["seconds"]
+                cells += [f"{results[(e, w, threads)]['seconds'] / int8:.2f}×" for e in int8_vs]
             print(f"| {w} | {threads} | " + " | ".join(cells) + " |")
     print()
     base = min(a.threads)
@@ -462,6 +474,19 @@ def report_engines(a, workloads, results, gemm, flops, lengths) -> None:
         diffs = [np.abs(results[("ours", w, t)]["embeddings"] - results[("st", w, t)]["embeddings"]).max()
                  for w in workloads for t in a.threads]
         print(f"- Largest |ours − sentence-transformers| over all outputs: {max(diffs):.2e}")
+    if "int8" in a.engines and "ours" in a.engines:
+        def cosines(x, y):
+            return (x * y).sum(1) / (np.linalg.norm(x, axis=1) * np.linalg.norm(y, axis=1))
+        cos = np.concatenate([cosines(results[("int8", w, t)]["embeddings"], results[("ours", w, t)]["embeddings"])
+                              for w in workloads for t in a.threads])
+        print(f"- int8 against ours (fp32), per text over all outputs: cosine min {cos.min():.5f}, "
+              f"mean {cos.mean():.6f}")
+        for w in workloads:
+            for threads in a.threads:
+                r = results[("int8", w, threads)]
+                print(f"- int8, {w}, {threads} thread(s): {len(workloads[w]) / r['cpu_seconds']:.1f} texts per "
+                      f"CPU-second, ours fp32 ÷ int8 by CPU time "
+                      f"{results[('ours', w, threads)]['cpu_seconds'] / r['cpu_seconds']:.2f}×")
     if "ort" in a.engines and "st" in a.engines:
         diffs = [np.abs(results[("ort", w, t)]["embeddings"] - results[("st", w, t)]["embeddings"]).max()
                  for w in workloads for t in a.threads]

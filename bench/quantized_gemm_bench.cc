@@ -45,13 +45,22 @@ double rate(double ops, double seconds, F f) {
 
 #if defined(__GNUC__) && defined(__x86_64__)
 __attribute__((target("avx512f,avx512vnni"))) double vnni_peak_gops() {
-  __m512i a[12];
-  for (int i = 0; i < 12; ++i) a[i] = _mm512_set1_epi32(i);
+  // Twelve named accumulators (an array would live on the stack).
+  __m512i a0 = _mm512_set1_epi32(0), a1 = _mm512_set1_epi32(1), a2 = _mm512_set1_epi32(2), a3 = _mm512_set1_epi32(3),
+          a4 = _mm512_set1_epi32(4), a5 = _mm512_set1_epi32(5), a6 = _mm512_set1_epi32(6), a7 = _mm512_set1_epi32(7),
+          a8 = _mm512_set1_epi32(8), a9 = _mm512_set1_epi32(9), a10 = _mm512_set1_epi32(10),
+          a11 = _mm512_set1_epi32(11);
   const __m512i u = _mm512_set1_epi32(0x01010101), s = _mm512_set1_epi32(0x01FF01FF);
   constexpr long kSteps = 20'000'000;
   const double c0 = thread_cpu_seconds();
   for (long i = 0; i < kSteps; ++i)
-    for (int j = 0; j < 12; ++j) asm volatile("vpdpbusd %2, %1, %0" : "+v"(a[j]) : "v"(u), "v"(s));
+    asm volatile(
+        "vpdpbusd %12, %13, %0\n\tvpdpbusd %12, %13, %1\n\tvpdpbusd %12, %13, %2\n\tvpdpbusd %12, %13, %3\n\t"
+        "vpdpbusd %12, %13, %4\n\tvpdpbusd %12, %13, %5\n\tvpdpbusd %12, %13, %6\n\tvpdpbusd %12, %13, %7\n\t"
+        "vpdpbusd %12, %13, %8\n\tvpdpbusd %12, %13, %9\n\tvpdpbusd %12, %13, %10\n\tvpdpbusd %12, %13, %11"
+        : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9),
+          "+v"(a10), "+v"(a11)
+        : "v"(s), "v"(u));
   const double t = thread_cpu_seconds() - c0;
   return 12.0 * 64 * 2 * kSteps / t / 1e9;
 }

@@ -37,20 +37,26 @@ void apply_epilogue(const Epilogue& e, float* y, std::size_t n) {
 struct Scratch {
   std::vector<std::uint8_t> q;
   std::vector<QuantizedRow> rows;
+  std::vector<float> zero_point, scale;   // the rows' own, contiguous for the tiles
 };
 
 Scratch& scratch(std::size_t rows, std::size_t lda) {
   thread_local Scratch s;
   if (s.q.size() < rows * lda) s.q.resize(rows * lda);
   if (s.rows.size() < rows) s.rows.resize(rows);
+  if (s.scale.size() < rows) {
+    s.zero_point.resize(rows);
+    s.scale.resize(rows);
+  }
   return s;
 }
 
-// The outlier threshold from the row's squares, summed in double in 32
-// lanes (lane = i mod 32) and then lane by lane: the AVX-512 path sums in
-// exactly this order (four vectors of 8), and a float square is exact in
-// double.
-float outlier_threshold(double sum_of_squares, std::size_t k) {
+// The outlier threshold from the row's squares: fused multiply-adds into 64
+// float lanes (lane = i mod 64, the AVX-512 path's four vectors), then the
+// lanes added in double one by one, the same order on both paths.
+float outlier_threshold(const float* lanes, std::size_t k) {
+  double sum_of_squares = 0.0;
+  for (int j = 0; j < 64; ++j) sum_of_squares += static_cast<double>(lanes[j]);
   return static_cast<float>(std::sqrt(kOutlierRms * kOutlierRms * sum_of_squares / static_cast<double>(k)));
 }
 
@@ -116,24 +122,19 @@ bool cpu_has_vnni() {
 }
 
 EMB_VNNI void quantize_row_avx512(const float* x, std::size_t k, std::uint8_t* q, QuantizedRow& row) {
-  __m512d lanes4[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
-  for (std::size_t i = 0; i < k; i += 32) {
-#pragma GCC unroll 2
-    for (int h = 0; h < 2; ++h) {
-      const std::size_t at = i + 16 * static_cast<std::size_t>(h);
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  for (std::size_t i = 0; i < k; i += 64) {
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      const std::size_t at = i + 16 * static_cast<std::size_t>(j);
       const __mmask16 mask = at >= k ? __mmask16(0) : k - at >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - at)) - 1);
       const __m512 v = _mm512_maskz_loadu_ps(mask, x + at);
-      const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-      const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-      lanes4[2 * h] = _mm512_fmadd_pd(lo, lo, lanes4[2 * h]);
-      lanes4[2 * h + 1] = _mm512_fmadd_pd(hi, hi, lanes4[2 * h + 1]);
+      acc[j] = _mm512_mask3_fmadd_ps(v, v, acc[j], mask);
     }
   }
-  alignas(64) double lanes[32];
-  for (int j = 0; j < 4; ++j) _mm512_store_pd(lanes + 8 * j, lanes4[j]);
-  double sum = 0.0;
-  for (double l : lanes) sum += l;
-  const __m512 limit = _mm512_set1_ps(outlier_threshold(sum, k));
+  alignas(64) float lanes[64];
+  for (int j = 0; j < 4; ++j) _mm512_store_ps(lanes + 16 * j, acc[j]);
+  const __m512 limit = _mm512_set1_ps(outlier_threshold(lanes, k));
   const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
   __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
   row.outlier_index.clear();
@@ -177,12 +178,19 @@ EMB_VNNI inline void dpbusd(__m512i& acc, __m512i u8, __m512i s8) {
   asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u8), "v"(s8));
 }
 
+// What the last group's fold applies: y = (F − zero_point·zero_sum)·scale.
+struct Finish {
+  const float* zero_sums;    ///< at the tile's first column
+  const float* zero_point;   ///< per tile row
+  const float* scale;        ///< per tile row
+};
+
 // R rows × NP panels of int32 accumulators over quads [q0, q1) of one
 // weight group, then folded into y: y = fma(float(acc), scale, first ? 0 : y).
 template <int R, int NP>
 EMB_VNNI void tile_vnni(const std::uint8_t* a, std::size_t lda, const std::int8_t* b, std::size_t panel_stride,
                         std::size_t q0, std::size_t q1, const float* scales, float* y, std::size_t ldy, bool first,
-                        __mmask16 last) {
+                        __mmask16 last, const Finish* finish) {
   __m512i acc[R][NP];
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r)
@@ -209,13 +217,18 @@ EMB_VNNI void tile_vnni(const std::uint8_t* a, std::size_t lda, const std::int8_
     for (int r = 0; r < R; ++r) {
       float* out = y + r * ldy + p * 16;
       const __m512 prev = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask, out);
-      _mm512_mask_storeu_ps(out, mask, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][p]), s, prev));
+      __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][p]), s, prev);
+      if (finish)   // the last group: zero point and row scale while in registers
+        v = _mm512_mul_ps(_mm512_fnmadd_ps(_mm512_set1_ps(finish->zero_point[r]),
+                                           _mm512_loadu_ps(finish->zero_sums + p * 16), v),
+                          _mm512_set1_ps(finish->scale[r]));
+      _mm512_mask_storeu_ps(out, mask, v);
     }
   }
 }
 
 using TileFn = void (*)(const std::uint8_t*, std::size_t, const std::int8_t*, std::size_t, std::size_t, std::size_t,
-                        const float*, float*, std::size_t, bool, __mmask16);
+                        const float*, float*, std::size_t, bool, __mmask16, const Finish*);
 constexpr int kTileRows = 12;
 
 template <std::size_t... I>
@@ -224,13 +237,12 @@ constexpr auto make_tiles(std::index_sequence<I...>) {
 }
 constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileRows>{});
 
-// One pass over the row: the zero point and scale, then every outlier, on
-// 64 columns at a time in registers (four independent chains of fused
-// multiply-adds; one chain per 16 columns waits on each add's latency).
-EMB_VNNI void finish_row_avx512(const QuantizedWeights& w, const QuantizedRow& row, float* y) {
+// Each outlier in input order, on 64 columns at a time in registers (four
+// independent chains of fused multiply-adds: one chain per 16 columns would
+// wait on each add's latency). The zero point and scale are already applied.
+EMB_VNNI void add_outliers_avx512(const QuantizedWeights& w, const QuantizedRow& row, float* y) {
   const std::size_t n = w.n(), outliers = row.outlier_index.size();
-  const float* zs = w.zero_point_sums();
-  const __m512 zp = _mm512_set1_ps(row.zero_point), sa = _mm512_set1_ps(row.scale);
+  if (outliers == 0) return;
   for (std::size_t c0 = 0; c0 < n; c0 += 64) {
     __m512 v[4];
     __mmask16 mask[4];
@@ -238,9 +250,7 @@ EMB_VNNI void finish_row_avx512(const QuantizedWeights& w, const QuantizedRow& r
     for (int j = 0; j < 4; ++j) {
       const std::size_t c = c0 + 16 * j;
       mask[j] = c >= n ? __mmask16(0) : n - c >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - c)) - 1);
-      v[j] = _mm512_mul_ps(_mm512_fnmadd_ps(zp, _mm512_maskz_loadu_ps(mask[j], zs + c),
-                                            _mm512_maskz_loadu_ps(mask[j], y + c)),
-                           sa);
+      v[j] = _mm512_maskz_loadu_ps(mask[j], y + c);
     }
     for (std::size_t o = 0; o < outliers; ++o) {
       const __m512 xo = _mm512_set1_ps(row.outlier_value[o]);
@@ -260,7 +270,11 @@ EMB_VNNI void gemm_vnni(const float* x, std::size_t ldx, std::size_t m, const Qu
   for (std::size_t m0 = 0; m0 < m; m0 += kRowBlock) {
     const std::size_t mb = std::min(kRowBlock, m - m0);
     Scratch& s = scratch(mb, lda);
-    for (std::size_t r = 0; r < mb; ++r) quantize_row_avx512(x + (m0 + r) * ldx, k, s.q.data() + r * lda, s.rows[r]);
+    for (std::size_t r = 0; r < mb; ++r) {
+      quantize_row_avx512(x + (m0 + r) * ldx, k, s.q.data() + r * lda, s.rows[r]);
+      s.zero_point[r] = s.rows[r].zero_point;
+      s.scale[r] = s.rows[r].scale;
+    }
     for (std::size_t p = 0; p < panels; p += 2) {
       const int np = panels - p >= 2 ? 2 : 1;
       const std::size_t last_cols = n - (p + np - 1) * kPanel;
@@ -268,14 +282,16 @@ EMB_VNNI void gemm_vnni(const float* x, std::size_t ldx, std::size_t m, const Qu
       const std::int8_t* b = w.packed() + p * panel_stride;
       for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
         const std::size_t rows = std::min<std::size_t>(kTileRows, mb - r0);
+        const Finish finish{w.zero_point_sums() + p * kPanel, s.zero_point.data() + r0, s.scale.data() + r0};
         for (std::size_t g = 0; g < groups; ++g)
           kTiles[rows - 1][np - 1](s.q.data() + r0 * lda, lda, b, panel_stride, g * kGroupQuads,
                                    std::min(quads, (g + 1) * kGroupQuads), w.scales() + g * pn + p * kPanel,
-                                   y + (m0 + r0) * ldy + p * kPanel, ldy, g == 0, last);
+                                   y + (m0 + r0) * ldy + p * kPanel, ldy, g == 0, last,
+                                   g + 1 == groups ? &finish : nullptr);
       }
     }
     for (std::size_t r = 0; r < mb; ++r) {
-      finish_row_avx512(w, s.rows[r], y + (m0 + r) * ldy);
+      add_outliers_avx512(w, s.rows[r], y + (m0 + r) * ldy);
       apply_epilogue(epilogue, y + (m0 + r) * ldy, n);
     }
     if (hook.fn) hook.fn(hook.context, m0, m0 + mb);
@@ -332,11 +348,9 @@ const std::int8_t* QuantizedWeights::packed() const noexcept {
 }
 
 void quantize_row(const float* x, std::size_t k, std::uint8_t* q, QuantizedRow& row) {
-  double lanes[32] = {};
-  for (std::size_t i = 0; i < k; ++i) lanes[i % 32] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-  double sum = 0.0;
-  for (double l : lanes) sum += l;
-  const float limit = outlier_threshold(sum, k);
+  float lanes[64] = {};
+  for (std::size_t i = 0; i < k; ++i) lanes[i % 64] = std::fma(x[i], x[i], lanes[i % 64]);
+  const float limit = outlier_threshold(lanes, k);
   float lo = 0.0f, hi = 0.0f;
   row.outlier_index.clear();
   row.outlier_value.clear();
