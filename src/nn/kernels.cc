@@ -240,13 +240,50 @@ constexpr std::array<std::array<ScoresTile, kMaxQueryRows>, 4> kScoresTiles = {
 constexpr std::array<std::array<ContextTile, kMaxQueryRows>, 4> kContextTiles = {
     context_column<1>(Rows{}), context_column<2>(Rows{}), context_column<3>(Rows{}), context_column<4>(Rows{})};
 
+// dst[i · ldd + r] = src[r · ld + i] for a 16 × 16 block, rows r ≥ rows read
+// as zeros: three rounds of in-lane unpacks and 128-bit lane shuffles (64
+// shuffles for 256 values, against a load and a store each one by one).
+EMB_AVX512 void transpose16(const float* src, std::size_t ld, std::size_t rows, float* dst, std::size_t ldd) {
+  __m512 r[16], u[16];
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_loadu_ps(src + i * ld) : _mm512_setzero_ps();
+  // Per 128-bit lane L (columns 4L…4L+3): pairs of rows interleaved…
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    u[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    u[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // …then r[4i + q] lane L = column 4L + q of rows 4i…4i+3…
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(u[4 * i]), b = _mm512_castps_pd(u[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(u[4 * i + 2]), d = _mm512_castps_pd(u[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  // …and a 4 × 4 transpose of the 128-bit lanes gives column 4L + q whole.
+#pragma GCC unroll 4
+  for (int q = 0; q < 4; ++q) {
+    const __m512 b0 = _mm512_shuffle_f32x4(r[q], r[4 + q], 0x44), b1 = _mm512_shuffle_f32x4(r[q], r[4 + q], 0xEE);
+    const __m512 b2 = _mm512_shuffle_f32x4(r[8 + q], r[12 + q], 0x44);
+    const __m512 b3 = _mm512_shuffle_f32x4(r[8 + q], r[12 + q], 0xEE);
+    _mm512_storeu_ps(dst + (0 + q) * ldd, _mm512_shuffle_f32x4(b0, b2, 0x88));
+    _mm512_storeu_ps(dst + (4 + q) * ldd, _mm512_shuffle_f32x4(b0, b2, 0xDD));
+    _mm512_storeu_ps(dst + (8 + q) * ldd, _mm512_shuffle_f32x4(b1, b3, 0x88));
+    _mm512_storeu_ps(dst + (12 + q) * ldd, _mm512_shuffle_f32x4(b1, b3, 0xDD));
+  }
+}
+
 // Block by block of R query rows: their scores against every key, softmax
 // numerators, then their context rows, while the R × t block is in L1 (the
 // t × t score matrix is never held). The normalisation is applied to the
 // context (R × dh values) rather than to the numerators (R × t). Keys and
-// values are first copied out of the strided projections: keys transposed,
-// chunk by chunk of the columns one scores tile covers, values row by row,
-// so that each tile reads one contiguous block.
+// values are first copied out of the strided projections: keys transposed
+// (16 × 16 blocks in registers), chunk by chunk of the columns one scores
+// tile covers, values row by row, so that each tile reads one contiguous
+// block.
 EMB_AVX512 void attention_head_avx512(const float* q, const float* k, const float* v, std::size_t ld, std::size_t t,
                                       std::size_t dh, float scale, const float* bias, float* scratch, float* context,
                                       std::size_t ldc) {
@@ -258,10 +295,11 @@ EMB_AVX512 void attention_head_avx512(const float* q, const float* k, const floa
   float* scores = values + t * dh;            // block × tp
   for (std::size_t c = 0; c < chunks; ++c) {
     float* dst = kt + c * dh * chunk;
-    const std::size_t j0 = c * chunk, width = std::min(chunk, t - j0);
-    for (std::size_t d = 0; d < dh; ++d) {
-      for (std::size_t j = 0; j < width; ++j) dst[d * chunk + j] = k[(j0 + j) * ld + d];
-      for (std::size_t j = width; j < chunk; ++j) dst[d * chunk + j] = 0.0f;
+    const std::size_t j0 = c * chunk;
+    for (std::size_t j = 0; j < chunk; j += 16) {
+      const std::size_t keys = t > j0 + j ? std::min<std::size_t>(16, t - (j0 + j)) : 0;
+      const float* first = keys ? k + (j0 + j) * ld : k;   // (nothing is read when keys = 0)
+      for (std::size_t d = 0; d < dh; d += 16) transpose16(first + d, ld, keys, dst + d * chunk + j, chunk);
     }
   }
   for (std::size_t j = 0; j < t; ++j) std::copy_n(v + j * ld, dh, values + j * dh);
