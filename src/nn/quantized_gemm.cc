@@ -52,11 +52,12 @@ Scratch& scratch(std::size_t rows, std::size_t lda) {
 }
 
 // The outlier threshold from the row's squares: fused multiply-adds into 64
-// float lanes (lane = i mod 64, the AVX-512 path's four vectors), then the
-// lanes added in double one by one, the same order on both paths.
-float outlier_threshold(const float* lanes, std::size_t k) {
+// float lanes (lane = i mod 64, the AVX-512 path's four vectors), folded to
+// 16 as (l[j] + l[16 + j]) + (l[32 + j] + l[48 + j]) (two vector adds), then
+// added in double one by one: the same order on both paths.
+float outlier_threshold(const float* lanes16, std::size_t k) {
   double sum_of_squares = 0.0;
-  for (int j = 0; j < 64; ++j) sum_of_squares += static_cast<double>(lanes[j]);
+  for (int j = 0; j < 16; ++j) sum_of_squares += static_cast<double>(lanes16[j]);
   return static_cast<float>(std::sqrt(kOutlierRms * kOutlierRms * sum_of_squares / static_cast<double>(k)));
 }
 
@@ -123,17 +124,21 @@ bool cpu_has_vnni() {
 
 EMB_VNNI void quantize_row_avx512(const float* x, std::size_t k, std::uint8_t* q, QuantizedRow& row) {
   __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-  for (std::size_t i = 0; i < k; i += 64) {
+  std::size_t i = 0;
+  for (; i + 64 <= k; i += 64) {
 #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j) {
-      const std::size_t at = i + 16 * static_cast<std::size_t>(j);
-      const __mmask16 mask = at >= k ? __mmask16(0) : k - at >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - at)) - 1);
-      const __m512 v = _mm512_maskz_loadu_ps(mask, x + at);
-      acc[j] = _mm512_mask3_fmadd_ps(v, v, acc[j], mask);
+      const __m512 v = _mm512_loadu_ps(x + i + 16 * static_cast<std::size_t>(j));
+      acc[j] = _mm512_fmadd_ps(v, v, acc[j]);
     }
   }
-  alignas(64) float lanes[64];
-  for (int j = 0; j < 4; ++j) _mm512_store_ps(lanes + 16 * j, acc[j]);
+  for (int j = 0; i < k; i += 16, ++j) {
+    const __mmask16 mask = k - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (k - i)) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
+    acc[j] = _mm512_fmadd_ps(v, v, acc[j]);
+  }
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
   const __m512 limit = _mm512_set1_ps(outlier_threshold(lanes, k));
   const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
   __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
@@ -350,7 +355,9 @@ const std::int8_t* QuantizedWeights::packed() const noexcept {
 void quantize_row(const float* x, std::size_t k, std::uint8_t* q, QuantizedRow& row) {
   float lanes[64] = {};
   for (std::size_t i = 0; i < k; ++i) lanes[i % 64] = std::fma(x[i], x[i], lanes[i % 64]);
-  const float limit = outlier_threshold(lanes, k);
+  float lanes16[16];
+  for (int j = 0; j < 16; ++j) lanes16[j] = (lanes[j] + lanes[16 + j]) + (lanes[32 + j] + lanes[48 + j]);
+  const float limit = outlier_threshold(lanes16, k);
   float lo = 0.0f, hi = 0.0f;
   row.outlier_index.clear();
   row.outlier_value.clear();
