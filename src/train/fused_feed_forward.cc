@@ -39,12 +39,12 @@ bool fused_feed_forward_available() { return nn::cpu_isa() == nn::Isa::Avx512; }
 namespace {
 
 /// R rows × V vectors of h = σ(x W1ᵀ + b1). w1t, b1 and h point at the tile's
-/// first column (h at its first row). On the tile's last vector, lanes outside
+/// first column (h at its first row); w1t's rows are w_stride apart, h's h_stride. On the tile's last vector, lanes outside
 /// `last` (past the hidden size) are set to 0, so the padding never reaches
 /// the head or its gradient.
 template <int R, int V>
-EMB_TARGET_AVX512 void hidden_tile(const float* const* x, std::size_t n_in, const float* w1t, std::size_t hp,
-                                   const float* b1, float* h, __mmask16 last) {
+EMB_TARGET_AVX512 void hidden_tile(const float* const* x, std::size_t n_in, const float* w1t, std::size_t w_stride,
+                                   const float* b1, float* h, std::size_t h_stride, __mmask16 last) {
   __m512 acc[R][V];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
@@ -54,7 +54,7 @@ EMB_TARGET_AVX512 void hidden_tile(const float* const* x, std::size_t n_in, cons
   for (std::size_t k = 0; k < n_in; ++k) {
     __m512 w[V];
 #pragma GCC unroll 3
-    for (int c = 0; c < V; ++c) w[c] = _mm512_load_ps(w1t + k * hp + c * kLanes);
+    for (int c = 0; c < V; ++c) w[c] = _mm512_load_ps(w1t + k * w_stride + c * kLanes);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       const __m512 xb = _mm512_set1_ps(x[r][k]);
@@ -68,7 +68,7 @@ EMB_TARGET_AVX512 void hidden_tile(const float* const* x, std::size_t n_in, cons
     for (int c = 0; c < V; ++c) {
       __m512 s = simd::sigmoid16(_mm512_add_ps(acc[r][c], _mm512_load_ps(b1 + c * kLanes)));
       if (c == V - 1) s = _mm512_maskz_mov_ps(last, s);
-      _mm512_store_ps(h + r * hp + c * kLanes, s);
+      _mm512_store_ps(h + r * h_stride + c * kLanes, s);
     }
   }
 }
@@ -76,11 +76,12 @@ EMB_TARGET_AVX512 void hidden_tile(const float* const* x, std::size_t n_in, cons
 /// The gradient of W1ᵀ for inputs [k0, k0 + KR) × V vectors, summed over the
 /// batch in registers (dW1ᵀ[k, j] = Σ_r x[r][k] · dz[r, j]), then Adam's update
 /// of the weights and moments under it. dz, p, m and v point at the tile's
-/// first column; p, m and v at input k0.
+/// first column; p, m and v at input k0. dz's rows are dz_stride apart, the
+/// weights' w_stride.
 template <int KR, int V>
 EMB_TARGET_AVX512 void weight_grad_adam_tile(const float* const* x, std::size_t k0, std::size_t batch,
-                                             const float* dz, std::size_t hp, float* p, float* m, float* v,
-                                             const AdamVectors& adam) {
+                                             const float* dz, std::size_t dz_stride, float* p, float* m, float* v,
+                                             std::size_t w_stride, const AdamVectors& adam) {
   __m512 acc[KR][V];
 #pragma GCC unroll 8
   for (int i = 0; i < KR; ++i) {
@@ -90,7 +91,7 @@ EMB_TARGET_AVX512 void weight_grad_adam_tile(const float* const* x, std::size_t 
   for (std::size_t r = 0; r < batch; ++r) {
     __m512 d[V];
 #pragma GCC unroll 3
-    for (int c = 0; c < V; ++c) d[c] = _mm512_load_ps(dz + r * hp + c * kLanes);
+    for (int c = 0; c < V; ++c) d[c] = _mm512_load_ps(dz + r * dz_stride + c * kLanes);
     const float* xr = x[r] + k0;
 #pragma GCC unroll 8
     for (int i = 0; i < KR; ++i) {
@@ -103,16 +104,16 @@ EMB_TARGET_AVX512 void weight_grad_adam_tile(const float* const* x, std::size_t 
   for (int i = 0; i < KR; ++i) {
 #pragma GCC unroll 3
     for (int c = 0; c < V; ++c) {
-      const std::size_t at = i * hp + c * kLanes;
+      const std::size_t at = i * w_stride + c * kLanes;
       adam_update16(adam, acc[i][c], __mmask16(0xFFFF), p + at, m + at, v + at);
     }
   }
 }
 
 using HiddenTile = void (*)(const float* const*, std::size_t, const float*, std::size_t, const float*, float*,
-                            __mmask16);
+                            std::size_t, __mmask16);
 using GradTile = void (*)(const float* const*, std::size_t, std::size_t, const float*, std::size_t, float*, float*,
-                          float*, const AdamVectors&);
+                          float*, std::size_t, const AdamVectors&);
 
 template <int R>
 constexpr std::array<HiddenTile, kVectorBlock> hidden_tiles_of_rows() {
@@ -151,6 +152,10 @@ FusedFeedForwardTrainer::FusedFeedForwardTrainer(const FeedForwardShape& shape, 
   EMB_ASSERT(fused_feed_forward_available());
   EMB_ASSERT(params.size() == static_cast<std::size_t>(shape.n_params()) && m.size() == params.size() &&
              v.size() == params.size());
+  const std::size_t vectors = layout_.hp / kLanes, split = (vectors + 1) / 2;
+  parts_[0].begin = 0;
+  parts_[0].end = parts_[1].begin = split;
+  parts_[1].end = vectors;
   params_.assign(layout_.size(), 0.0f);
   m_.assign(layout_.size(), 0.0f);
   v_.assign(layout_.size(), 0.0f);
@@ -161,11 +166,7 @@ FusedFeedForwardTrainer::FusedFeedForwardTrainer(const FeedForwardShape& shape, 
   d_hidden_.assign(max_batch * layout_.hp, 0.0f);
   small_grads_.assign(layout_.b2() - layout_.b1(), 0.0f);
 
-  const std::size_t vectors = layout_.hp / kLanes, split = (vectors + 1) / 2;
   const std::size_t classes = layout_.classes;
-  parts_[0].begin = 0;
-  parts_[0].end = parts_[1].begin = split;
-  parts_[1].end = vectors;
   for (auto& part : parts_) {
     part.b2.assign(params_.begin() + layout_.b2(), params_.end());
     part.m_b2.assign(m_.begin() + layout_.b2(), m_.end());
@@ -184,6 +185,16 @@ FusedFeedForwardTrainer::FusedFeedForwardTrainer(const FeedForwardShape& shape, 
 
 FusedFeedForwardTrainer::~FusedFeedForwardTrainer() { stop_worker(); }
 
+std::size_t FusedFeedForwardTrainer::w1_index(std::size_t j) const {
+  const Part& part = j < parts_[1].begin * kLanes ? parts_[0] : parts_[1];
+  return layout_.n_in * part.begin * kLanes + (j - part.begin * kLanes);
+}
+
+std::size_t FusedFeedForwardTrainer::w1_stride(std::size_t j) const {
+  const Part& part = j < parts_[1].begin * kLanes ? parts_[0] : parts_[1];
+  return (part.end - part.begin) * kLanes;
+}
+
 int FusedFeedForwardTrainer::threads_for(const FeedForwardShape& shape, std::size_t max_batch, int available) {
   // Below ~10⁶ multiply-adds per step, two barriers per step cost more than
   // the second core gains.
@@ -198,7 +209,9 @@ void FusedFeedForwardTrainer::from_tuner_layout(std::span<const float> in, float
   const auto first = shape_.hidden(), head = shape_.head();
   for (std::size_t j = 0; j < hidden; ++j) {
     const float* row = in.data() + first.weight_offset() + j * n_in;
-    for (std::size_t k = 0; k < n_in; ++k) out[k * hp + j] = row[k];
+    const std::size_t at = w1_index(j);
+    const std::size_t stride = w1_stride(j);
+    for (std::size_t k = 0; k < n_in; ++k) out[at + k * stride] = row[k];
     out[layout_.b1() + j] = in[static_cast<std::size_t>(first.bias_offset()) + j];
   }
   for (std::size_t c = 0; c < classes; ++c) {
@@ -212,7 +225,9 @@ void FusedFeedForwardTrainer::to_tuner_layout(const float* in, std::span<const f
   const auto first = shape_.hidden(), head = shape_.head();
   for (std::size_t j = 0; j < hidden; ++j) {
     float* row = out.data() + first.weight_offset() + j * n_in;
-    for (std::size_t k = 0; k < n_in; ++k) row[k] = in[k * hp + j];
+    const std::size_t at = w1_index(j);
+    const std::size_t stride = w1_stride(j);
+    for (std::size_t k = 0; k < n_in; ++k) row[k] = in[at + k * stride];
     out[static_cast<std::size_t>(first.bias_offset()) + j] = in[layout_.b1() + j];
   }
   for (std::size_t c = 0; c < classes; ++c) {
@@ -233,18 +248,18 @@ void FusedFeedForwardTrainer::store(std::span<float> params, std::span<float> m,
 namespace {
 
 /// h = σ(x W1ᵀ + b1) for the batch's rows and the hidden vectors [v0, v1),
-/// tile by tile.
+/// tile by tile. w1t: that part's block of W1ᵀ (n_in × (v1 − v0) vectors).
 void hidden_layer(const float* const* x, std::size_t batch, std::size_t n_in, std::size_t hidden, std::size_t hp,
                   std::size_t v0, std::size_t v1, const float* w1t, const float* b1, float* h) {
-  const std::size_t vectors = hp / kLanes;
+  const std::size_t vectors = hp / kLanes, w_stride = (v1 - v0) * kLanes;
   const __mmask16 last = last_vector_lanes(hidden);
   for (std::size_t c0 = v0; c0 < v1; c0 += kVectorBlock) {
     const std::size_t nv = std::min(kVectorBlock, v1 - c0);
     const __mmask16 tile_last = c0 + nv == vectors ? last : __mmask16(0xFFFF);
     for (std::size_t r0 = 0; r0 < batch; r0 += kRowBlock) {
       const std::size_t nr = std::min(kRowBlock, batch - r0);
-      kHiddenTiles[nr - 1][nv - 1](x + r0, n_in, w1t + c0 * kLanes, hp, b1 + c0 * kLanes, h + r0 * hp + c0 * kLanes,
-                                   tile_last);
+      kHiddenTiles[nr - 1][nv - 1](x + r0, n_in, w1t + (c0 - v0) * kLanes, w_stride, b1 + c0 * kLanes,
+                                   h + r0 * hp + c0 * kLanes, hp, tile_last);
     }
   }
 }
@@ -317,17 +332,18 @@ EMB_TARGET_AVX512 void hidden_gradients(const float* h, const float* d_logits, s
 
 /// W1's gradient and Adam's update of W1 for the hidden vectors [v0, v1),
 /// input block by input block, so the weights and moments stream through once
-/// in memory order.
+/// in memory order. p, m, v: that part's blocks (n_in × (v1 − v0) vectors).
 EMB_TARGET_AVX512 void first_layer_grad_adam(const float* const* x, std::size_t batch, std::size_t n_in,
                                              std::size_t hp, std::size_t v0, std::size_t v1, const float* dz, float* p,
                                              float* m, float* v, const AdamCoefficients& coefficients) {
   const AdamVectors adam(coefficients);
+  const std::size_t w_stride = (v1 - v0) * kLanes;
   for (std::size_t k0 = 0; k0 < n_in; k0 += kInputBlock) {
     const std::size_t nk = std::min(kInputBlock, n_in - k0);
     for (std::size_t c0 = v0; c0 < v1; c0 += kVectorBlock) {
       const std::size_t nv = std::min(kVectorBlock, v1 - c0);
-      const std::size_t at = k0 * hp + c0 * kLanes;
-      kGradTiles[nk - 1][nv - 1](x, k0, batch, dz + c0 * kLanes, hp, p + at, m + at, v + at, adam);
+      const std::size_t at = k0 * w_stride + (c0 - v0) * kLanes;
+      kGradTiles[nk - 1][nv - 1](x, k0, batch, dz + c0 * kLanes, hp, p + at, m + at, v + at, w_stride, adam);
     }
   }
 }
@@ -339,7 +355,8 @@ void FusedFeedForwardTrainer::forward_part(int index, const StepArgs& args) {
   const auto [n_in, hidden, classes, hp] = layout_;
   const std::size_t batch = args.rows.size();
   const float* p = params_.data();
-  hidden_layer(args.rows.data(), batch, n_in, hidden, hp, part.begin, part.end, p, p + layout_.b1(), h_.data());
+  hidden_layer(args.rows.data(), batch, n_in, hidden, hp, part.begin, part.end, p + n_in * part.begin * kLanes,
+               p + layout_.b1(), h_.data());
   partial_logits(h_.data(), batch, classes, hp, part.begin, part.end, p + layout_.w2(),
                  partial_logits_[args.parity][static_cast<std::size_t>(index)].data());
 }
@@ -371,8 +388,9 @@ void FusedFeedForwardTrainer::backward_part(int index, const StepArgs& args) {
   for (std::size_t c = 0; c < classes; ++c) adam_on(layout_.w2() + c * hp + begin, std::span<float>(g_w2 + c * hp + begin, width));
   adam_step(args.hyper, args.step, part.b2, part.g_b2, part.m_b2, part.v_b2);
 
-  first_layer_grad_adam(args.rows.data(), batch, n_in, hp, part.begin, part.end, d_hidden_.data(), p, m_.data(),
-                        v_.data(), adam_coefficients(args.hyper, args.step));
+  const std::size_t w1 = n_in * part.begin * kLanes;  // this part's block of W1ᵀ
+  first_layer_grad_adam(args.rows.data(), batch, n_in, hp, part.begin, part.end, d_hidden_.data(), p + w1,
+                        m_.data() + w1, v_.data() + w1, adam_coefficients(args.hyper, args.step));
 }
 #else
 void FusedFeedForwardTrainer::forward_part(int, const StepArgs&) { EMB_ASSERT(false); }

@@ -62,6 +62,9 @@ class FusedFeedForwardTrainer {
 
  private:
   /// Offsets into the training layout: [W1ᵀ (n_in × hp) | b1 (hp) | W2 (classes × hp) | b2 (classes)].
+  /// W1ᵀ is stored as two blocks, one per Part (n_in × that part's width):
+  /// two threads then never write to the same cache line, nor to the
+  /// neighbouring line that the L2 prefetcher fetches with it.
   struct Layout {
     std::size_t n_in, hidden, classes, hp;
     std::size_t b1() const { return n_in * hp; }
@@ -90,6 +93,9 @@ class FusedFeedForwardTrainer {
     bool stop = false;
   };
 
+  /// Where W1ᵀ[0, j] is in the training layout, and how far apart its rows are.
+  std::size_t w1_index(std::size_t j) const;
+  std::size_t w1_stride(std::size_t j) const;
   void from_tuner_layout(std::span<const float> in, float* out) const;
   void to_tuner_layout(const float* in, std::span<const float> b2, std::span<float> out) const;
   /// Part `index`'s hidden units and its sums of the logits.
