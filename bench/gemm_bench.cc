@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/cpu_features.h"
+#include "minilm_products.h"
 #include "nn/gemm.h"
 
 #if EMB_X86_DISPATCH
@@ -105,19 +106,11 @@ int main(int argc, char** argv) {
   openblas_set_num_threads(1);
   std::mt19937 rng(1);
   std::normal_distribution<float> d;
-  struct Shape {
-    const char* name;
-    std::size_t n, k;
-  };
-  const Shape shapes[] = {{"qkv 384->1152", 1152, 384},
-                          {"attn-out 384->384", 384, 384},
-                          {"up 384->1536", 1536, 384},
-                          {"down 1536->384", 384, 1536}};
   if (emb::cpu::has_avx512())
     std::printf("AVX-512 FMA peak (registers only, best of 5): %.1f GFLOP/s\n", fma_peak_gflops());
   std::printf("%-20s %6s | %-21s | %-21s\n", "product", "rows", "ours GFLOP/s cpu/best", "OpenBLAS cpu/best");
   for (std::size_t m : rows)
-    for (const auto& s : shapes) {
+    for (const auto& s : emb::bench::kMiniLmProducts) {
       std::vector<float> x(m * s.k), w(s.n * s.k), y(m * s.n);
       for (auto& v : x) v = d(rng);
       for (auto& v : w) v = d(rng);

@@ -13,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "minilm_products.h"
 #include "nn/gemm.h"
 #include "nn/quantized_gemm.h"
 
@@ -81,17 +82,9 @@ int main(int argc, char** argv) {
 #endif
   std::mt19937 rng(1);
   std::normal_distribution<float> d;
-  struct Shape {
-    const char* name;
-    std::size_t n, k;
-  };
-  const Shape shapes[] = {{"qkv 384->1152", 1152, 384},
-                          {"attn-out 384->384", 384, 384},
-                          {"up 384->1536", 1536, 384},
-                          {"down 1536->384", 384, 1536}};
   std::printf("%-20s %6s | %12s | %12s | %s\n", "product", "rows", "fp32 GFLOP/s", "int8 GOP/s", "int8 / fp32");
   for (std::size_t m : rows)
-    for (const auto& s : shapes) {
+    for (const auto& s : emb::bench::kMiniLmProducts) {
       std::vector<float> x(m * s.k), w(s.n * s.k), y(m * s.n);
       for (auto& v : x) v = d(rng);
       for (std::size_t r = 0; r < m; ++r) x[r * s.k + (r * 7) % s.k] *= 30.0f;   // one outlier per row

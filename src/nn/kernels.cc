@@ -13,8 +13,10 @@
 #include <immintrin.h>
 #define EMB_HAVE_AVX512_KERNELS 1
 #define EMB_AVX512 EMB_TARGET_AVX512
-// GCC 12 warns about the unset upper lanes inside its own _mm512_reduce_* helpers.
+// GCC 12 warns about the unset upper lanes inside its own _mm512_reduce_* and
+// unpack helpers.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace emb::nn::kernels {
@@ -65,28 +67,41 @@ EMB_AVX512 void bias_gelu_erf_avx512(float* y, std::size_t rows, std::size_t col
   }
 }
 
-EMB_AVX512 void softmax_rows_avx512(float* x, std::size_t rows, std::size_t cols, std::size_t ld) {
+// Softmax numerators of `rows` score rows in place (e = exp(s − max), t
+// columns) and one over each row's sum in inv.
+EMB_AVX512 void softmax_numerators(float* s, std::size_t rows, std::size_t t, std::size_t tp, float* inv) {
   const __m512 lowest = _mm512_set1_ps(-INFINITY);
   for (std::size_t r = 0; r < rows; ++r) {
-    float* row = x + r * ld;
+    float* row = s + r * tp;
     __m512 mx = lowest;
-    for (std::size_t c = 0; c < cols; c += 16)
-      mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(lowest, tail_mask(cols - c), row + c));
+    for (std::size_t c = 0; c < t; c += 16)
+      mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(lowest, tail_mask(t - c), row + c));
     const __m512 top = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
     __m512 sum = _mm512_setzero_ps();
-    for (std::size_t c = 0; c < cols; c += 16) {
-      const __mmask16 m = tail_mask(cols - c);
+    for (std::size_t c = 0; c < t; c += 16) {
+      const __mmask16 m = tail_mask(t - c);
       const __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + c), top)));
       sum = _mm512_add_ps(sum, e);
       _mm512_mask_storeu_ps(row + c, m, e);
     }
-    const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
+    inv[r] = 1.0f / _mm512_reduce_add_ps(sum);
+  }
+}
+
+// Softmax of each row in place: the numerators, then times one over their sum.
+EMB_AVX512 void softmax_rows_avx512(float* x, std::size_t rows, std::size_t cols, std::size_t ld) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* row = x + r * ld;
+    float inv_sum;
+    softmax_numerators(row, 1, cols, ld, &inv_sum);
+    const __m512 inv = _mm512_set1_ps(inv_sum);
     for (std::size_t c = 0; c < cols; c += 16) {
       const __mmask16 m = tail_mask(cols - c);
       _mm512_mask_storeu_ps(row + c, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + c), inv));
     }
   }
 }
+
 // LayerNorm of each row, after x += y + bias when y is given: sums in double
 // as the portable path does, eight lanes at a time.
 EMB_AVX512 void residual_layer_norm_avx512(float* x, const float* y, const float* bias, std::size_t rows,
@@ -194,26 +209,6 @@ EMB_AVX512 void attention_context_tile(const float* e, std::size_t tp, const flo
   }
 }
 
-// Softmax numerators of `rows` score rows in place (e = exp(s − max), t
-// columns) and one over each row's sum in inv.
-EMB_AVX512 void softmax_numerators(float* s, std::size_t rows, std::size_t t, std::size_t tp, float* inv) {
-  const __m512 lowest = _mm512_set1_ps(-INFINITY);
-  for (std::size_t r = 0; r < rows; ++r) {
-    float* row = s + r * tp;
-    __m512 mx = lowest;
-    for (std::size_t c = 0; c < t; c += 16)
-      mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(lowest, tail_mask(t - c), row + c));
-    const __m512 top = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
-    __m512 sum = _mm512_setzero_ps();
-    for (std::size_t c = 0; c < t; c += 16) {
-      const __mmask16 m = tail_mask(t - c);
-      const __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + c), top)));
-      sum = _mm512_add_ps(sum, e);
-      _mm512_mask_storeu_ps(row + c, m, e);
-    }
-    inv[r] = 1.0f / _mm512_reduce_add_ps(sum);
-  }
-}
 
 using ScoresTile = void (*)(const float*, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
                             std::size_t, std::size_t, float, const float*, float*);
