@@ -20,8 +20,12 @@ import embetter
 from conftest import SHARED, require, require_module
 
 CHILD = """\
-import sys, time
+import signal, sys, time
 import numpy as np
+# A shell's background job (`cmd &`) starts with SIGINT ignored, and Python then
+# installs no handler: restore the default one so the test does not depend on how
+# the suite was launched.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 {setup}
 {calibrate}
 print("ready", flush=True)
