@@ -6,7 +6,6 @@
 // machine) and the mean texts per CPU-second.
 //
 // usage: encoder_texts --model DIR [--shared ../shared] [--threads 1 2] [--short 640] [--long 192] [--repeats 3]
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -17,15 +16,11 @@
 
 #include "embetter/jsonl.h"
 #include "embetter/sentence_encoder.h"
+#include "cpu_time.h"
 
 namespace {
 
-double process_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
+using emb::bench::process_cpu_seconds;
 
 }  // namespace
 

@@ -21,8 +21,11 @@
 #include "embetter/feed_forward_tuner.h"
 #include "embetter/random.h"
 #include "embetter/threads.h"
+#include "cpu_time.h"
 
 namespace {
+
+using emb::bench::process_cpu_seconds;
 
 using Clock = std::chrono::steady_clock;
 
@@ -79,14 +82,6 @@ void load_data(const Options& o, emb::Matrix& X, std::vector<std::string>& y) {
 }
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// CPU seconds used by the whole process (all threads): on a shared machine the
-// wall time includes waiting for a core, this does not.
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 // Best of a few large sgemm calls through Eigen (→ OpenBLAS): the machine's fp32
 // peak as far as a good GEMM can reach it, right now, on these threads.

@@ -5,7 +5,6 @@
 // of the calling thread and of the fastest call (the machine may be shared).
 //
 // usage: gemm_bench [--rows 400 800 6500] [--seconds 0.3]
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include "core/cpu_features.h"
 #include "minilm_products.h"
 #include "nn/gemm.h"
+#include "cpu_time.h"
 
 #if EMB_X86_DISPATCH
 #include <immintrin.h>
@@ -30,12 +30,7 @@ void openblas_set_num_threads(int num_threads);
 
 namespace {
 
-double thread_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
+using emb::bench::thread_cpu_seconds;
 
 struct Rate {
   double per_cpu, best;

@@ -6,7 +6,6 @@
 // normal with a few planted outliers per row, like BERT's activations.
 //
 // usage: quantized_gemm_bench [--rows 400 6500] [--seconds 0.3]
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -16,6 +15,7 @@
 #include "minilm_products.h"
 #include "nn/gemm.h"
 #include "nn/quantized_gemm.h"
+#include "cpu_time.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
@@ -23,12 +23,7 @@
 
 namespace {
 
-double thread_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
+using emb::bench::thread_cpu_seconds;
 
 template <class F>
 double rate(double ops, double seconds, F f) {
