@@ -77,7 +77,8 @@ Problem make_problem(Eigen::Index n_in, Eigen::Index hidden, Eigen::Index classe
 class FusedFeedForward : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fused_feed_forward_available()) GTEST_SKIP() << "this CPU has no AVX-512 (or EMB_ISA=generic)";
+    if (!fused_feed_forward_available()) GTEST_SKIP() << "the fused step needs AVX-512: this CPU lacks it, or EMB_ISA=generic forces the portable "
+                    "step (as ctest's FeedForwardTuner.PortableStep does)";
   }
 };
 
