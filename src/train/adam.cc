@@ -77,8 +77,13 @@ AdamCoefficients adam_coefficients(const AdamHyper& hyper, std::int64_t step) {
 
 void adam_step(const AdamHyper& hyper, std::int64_t step, std::span<float> params, std::span<float> grads,
                std::span<float> m, std::span<float> v) {
+  adam_update(adam_coefficients(hyper, step), params, grads, m, v);
+}
+
+void adam_update(const AdamCoefficients& coefficients, std::span<float> params, std::span<float> grads,
+                 std::span<float> m, std::span<float> v) {
   EMB_ASSERT(params.size() == grads.size() && params.size() == m.size() && params.size() == v.size());
-  adam_kernel(params.size(), params.data(), grads.data(), m.data(), v.data(), adam_coefficients(hyper, step));
+  adam_kernel(params.size(), params.data(), grads.data(), m.data(), v.data(), coefficients);
 }
 
 }  // namespace emb::train

@@ -30,4 +30,9 @@ AdamCoefficients adam_coefficients(const AdamHyper& hyper, std::int64_t step);
 void adam_step(const AdamHyper& hyper, std::int64_t step, std::span<float> params, std::span<float> grads,
                std::span<float> m, std::span<float> v);
 
+/// The same update with the step's coefficients already formed, for callers
+/// that update a network in several pieces per step.
+void adam_update(const AdamCoefficients& coefficients, std::span<float> params, std::span<float> grads,
+                 std::span<float> m, std::span<float> v);
+
 }  // namespace emb::train

@@ -381,16 +381,16 @@ void FusedFeedForwardTrainer::backward_part(int index, const StepArgs& args) {
   // Adam on this part's columns of b1 and W2, and on its copy of b2.
   const std::size_t begin = part.begin * kLanes, width = (part.end - part.begin) * kLanes;
   auto adam_on = [&](std::size_t offset, std::span<float> grads) {
-    adam_step(args.hyper, args.step, std::span<float>(p + offset, grads.size()), grads,
+    adam_update(args.adam, std::span<float>(p + offset, grads.size()), grads,
               std::span<float>(m_.data() + offset, grads.size()), std::span<float>(v_.data() + offset, grads.size()));
   };
   adam_on(layout_.b1() + begin, std::span<float>(g_b1 + begin, width));
   for (std::size_t c = 0; c < classes; ++c) adam_on(layout_.w2() + c * hp + begin, std::span<float>(g_w2 + c * hp + begin, width));
-  adam_step(args.hyper, args.step, part.b2, part.g_b2, part.m_b2, part.v_b2);
+  adam_update(args.adam, part.b2, part.g_b2, part.m_b2, part.v_b2);
 
   const std::size_t w1 = n_in * part.begin * kLanes;  // this part's block of W1ᵀ
   first_layer_grad_adam(args.rows.data(), batch, n_in, hp, part.begin, part.end, d_hidden_.data(), p + w1,
-                        m_.data() + w1, v_.data() + w1, adam_coefficients(args.hyper, args.step));
+                        m_.data() + w1, v_.data() + w1, args.adam);
 }
 #else
 void FusedFeedForwardTrainer::forward_part(int, const StepArgs&) { EMB_ASSERT(false); }
@@ -412,8 +412,7 @@ void FusedFeedForwardTrainer::step(const float* X, std::span<const std::size_t> 
   args.rows.clear();
   for (const std::size_t r : rows) args.rows.push_back(X + r * layout_.n_in);
   args.y.assign(y.begin(), y.end());
-  args.hyper = hyper;
-  args.step = step;
+  args.adam = adam_coefficients(hyper, step);
   if (worker_.joinable()) {
     meet_.arrive_and_wait();  // (1)
     forward_part(0, args);

@@ -87,8 +87,7 @@ class FusedFeedForwardTrainer {
   struct StepArgs {
     std::vector<const float*> rows;
     std::vector<std::int32_t> y;
-    AdamHyper hyper;
-    std::int64_t step = 0;
+    AdamCoefficients adam{};  ///< the step's, formed once for all its pieces
     std::size_t parity = 0;
     bool stop = false;
   };
