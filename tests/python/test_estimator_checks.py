@@ -45,7 +45,7 @@ ENCODERS = {
     "LiteTextEncoder": LiteTextEncoder(dim=4, random_state=0),
     "SentenceEncoder": SentenceEncoder(str(TINY_BERT)),
     "TextEncoder": TextEncoder("model2vec folder, written by the model2vec fixture"),
-    "BytePairEncoder": BytePairEncoder(str(BPEMB[0]), str(BPEMB[1])),
+    "BytePairEncoder": BytePairEncoder(model_file=str(BPEMB[0]), vectors_file=str(BPEMB[1])),
 }
 PAIRS = {"ContrastiveLearner": ContrastiveLearner(shape_out=4, epochs=2, random_state=0)}
 

@@ -86,17 +86,17 @@ def test_byte_pair_encoder_aggregations(shared):
 
     files = shared / "data" / "en.wiki.bpe.vs1000.model", shared / "data" / "en.wiki.bpe.vs1000.d25.w2v.bin"
     texts = ["This is anarchism 101", "HELLO World!! Mixed CaSe", ""]
-    mean, most, both = (BytePairEncoder(*map(str, files), agg=agg).fit(texts).transform(texts)
+    mean, most, both = (BytePairEncoder(model_file=str(files[0]), vectors_file=str(files[1]), agg=agg).fit(texts).transform(texts)
                         for agg in ("mean", "max", "both"))
     assert mean.shape == most.shape == (3, 25) and both.shape == (3, 50)
     assert (both == np.hstack([mean, most])).all()  # the documented "both": mean, then max
     assert (most[:2] >= mean[:2]).all() and (most[:2] > mean[:2]).any()
     assert not most[2].any()  # no pieces: zeros
-    enc = clone(BytePairEncoder(*map(str, files), agg="max"))
+    enc = clone(BytePairEncoder(model_file=str(files[0]), vectors_file=str(files[1]), agg="max"))
     assert enc.get_params()["agg"] == "max"
     assert (pickle.loads(pickle.dumps(enc.fit(texts))).transform(texts) == most).all()
     with pytest.raises(ValueError, match=r"\['mean', 'max', 'both'\]; got 'sum'"):
-        BytePairEncoder(*map(str, files), agg="sum").fit(texts)
+        BytePairEncoder(model_file=str(files[0]), vectors_file=str(files[1]), agg="sum").fit(texts)
 
 
 def test_sentence_encoder_progress_bar(shared, capfd):

@@ -7,6 +7,7 @@ import numpy as np
 
 from embetter import _core
 from embetter._validation import as_text_list
+from embetter.text._bpemb_files import bpemb_files
 from embetter.base import EmbetterBase
 
 
@@ -74,24 +75,52 @@ class TextEncoder(LazyEncoder):
 class BytePairEncoder(LazyEncoder):
     """BPEmb subword vectors (a SentencePiece model and word2vec vectors), pooled per text.
 
+    The original embetter's parameters: ``BytePairEncoder(lang, vs=1000, dim=25,
+    agg="mean", cache_dir=None)`` finds BPEmb's files for that language,
+    vocabulary size and dimension in ``cache_dir`` (default ``~/.cache/bpemb``,
+    the ``bpemb`` package's), downloading them from BPEmb
+    (``$EMBETTER_BPEMB_ENDPOINT``, default https://bpemb.h-its.org) only when
+    they are missing. ``model_file`` and ``vectors_file`` name the two files
+    directly instead (then ``lang`` is not needed and nothing is downloaded).
+
     Args:
-        model_file: the SentencePiece ``.model`` file.
-        vectors_file: the word2vec binary ``.w2v.bin`` file.
+        lang: BPEmb language code ("en", "de", "multi", ...).
+        vs: vocabulary size (number of subword pieces).
+        dim: vector dimension.
         agg: how a text's subword vectors become one: "mean", "max" (per
             dimension), or "both": the mean followed by the max (twice the
             width). The original embetter documents "both" the same way, but
             its code concatenates the max twice; we follow the documentation.
             A text without subwords gets zeros.
+        cache_dir: folder of BPEmb's files (one subfolder per language).
+        model_file: the SentencePiece ``.model`` file.
+        vectors_file: the word2vec binary ``.w2v.bin`` file.
     """
 
     AGGREGATIONS = ("mean", "max", "both")
 
-    def __init__(self, model_file, vectors_file, agg="mean"):
+    def __init__(self, lang=None, vs=1000, dim=25, agg="mean", cache_dir=None, model_file=None, vectors_file=None):
+        self.lang = lang
+        self.vs = vs
+        self.dim = dim
+        self.agg = agg
+        self.cache_dir = cache_dir
         self.model_file = model_file
         self.vectors_file = vectors_file
-        self.agg = agg
+
+    def _files(self):
+        given = (self.model_file is not None, self.vectors_file is not None)
+        if given == (True, True):
+            return self.model_file, self.vectors_file
+        if any(given):
+            raise ValueError("BytePairEncoder: pass both `model_file` and `vectors_file`, or neither (then `lang`)")
+        if self.lang is None:
+            raise ValueError("BytePairEncoder: `lang` is required (a BPEmb language code such as 'en'), "
+                             "unless `model_file` and `vectors_file` are given")
+        return bpemb_files(self.lang, self.vs, self.dim, self.cache_dir)
 
     def _make(self):
         if self.agg not in self.AGGREGATIONS:
             raise ValueError(f"BytePairEncoder: the `agg` value must be in {list(self.AGGREGATIONS)}; got {self.agg!r}")
-        return _core.BytePairEncoder(os.fspath(self.model_file), os.fspath(self.vectors_file), agg=self.agg)
+        model_file, vectors_file = self._files()
+        return _core.BytePairEncoder(os.fspath(model_file), os.fspath(vectors_file), agg=self.agg)
