@@ -1,6 +1,7 @@
 // Bindings of the text encoders: argument conversion and GIL release only.
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "convert.h"
@@ -25,11 +26,31 @@ py::array_t<float> matrix_nogil(Make&& make) {
   return to_numpy(std::move(out));
 }
 
-// Static encoders and LiteTextEncoder take the progress callback per call:
-// `interruptible()` lets Ctrl-C stop them every 1024 texts (or SVD iteration).
+// Texts converted from Python at a time by the static encoders: a huge list is
+// not copied whole, and each text's row does not depend on its window.
+constexpr std::size_t kStaticWindow = 4096;
+
+// Static encoders take the progress callback per call: `interruptible()` lets
+// Ctrl-C stop them every 1024 texts. Each window of texts is converted under
+// the GIL, encoded without it, and its rows copied into the one result array.
 template <class Encoder>
-py::array_t<float> encode_interruptible(const Encoder& e, const Texts& texts) {
-  return matrix_nogil([&] { return e.encode(texts, interruptible()); });
+py::array_t<float> encode_in_windows(const Encoder& e, const py::sequence& texts) {
+  const std::size_t n = texts.size(), dim = e.dim();
+  py::array_t<float> out({n, dim});
+  float* rows = out.mutable_data();
+  Texts window;
+  for (std::size_t begin = 0; begin < n; begin += kStaticWindow) {
+    const std::size_t end = std::min(n, begin + kStaticWindow);
+    window.clear();
+    for (std::size_t i = begin; i < end; ++i) window.push_back(texts[i].cast<std::string>());
+    Matrix part;
+    {
+      py::gil_scoped_release nogil;
+      part = e.encode(window, interruptible());
+    }
+    std::copy(part.data(), part.data() + part.size(), rows + begin * dim);
+  }
+  return out;
 }
 
 // A huge list is not copied whole: SentenceEncoder asks for a window of
@@ -110,7 +131,7 @@ void register_text(py::module_& m) {
         py::gil_scoped_release nogil;
         return TextEncoder::load(name);
       }))
-      .def("encode", &encode_interruptible<TextEncoder>)
+      .def("encode", &encode_in_windows<TextEncoder>)
       .def_property_readonly("dim", &TextEncoder::dim);
 
   py::class_<BytePairEncoder>(m, "BytePairEncoder")
@@ -120,7 +141,7 @@ void register_text(py::module_& m) {
              return BytePairEncoder(model_file, vectors_file, aggregation);
            }),
            py::arg("model_file"), py::arg("vectors_file"), py::arg("agg") = "mean")
-      .def("encode", &encode_interruptible<BytePairEncoder>)
+      .def("encode", &encode_in_windows<BytePairEncoder>)
       .def_property_readonly("dim", &BytePairEncoder::dim);
 }
 

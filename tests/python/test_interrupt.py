@@ -163,7 +163,7 @@ def test_ctrl_c_stops_byte_pair_encoder():
     interrupt(
         setup=f"""
         from embetter.text import BytePairEncoder
-        enc = BytePairEncoder({str(model)!r}, {str(vectors)!r}, agg="both").fit([])
+        enc = BytePairEncoder(model_file={str(model)!r}, vectors_file={str(vectors)!r}, agg="both").fit([])
         texts = [" ".join(["films, actors and the plot"] * 20) + " %d" % i for i in range(40000)]  # ~40 s
         """,
         call="enc.transform(texts)",

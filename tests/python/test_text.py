@@ -99,6 +99,21 @@ def test_byte_pair_encoder_aggregations(shared):
         BytePairEncoder(model_file=str(files[0]), vectors_file=str(files[1]), agg="sum").fit(texts)
 
 
+def test_byte_pair_encoder_long_list_in_windows(shared):
+    """More texts than the static encoders convert at a time (4096): the rows
+    are those of shorter calls, bit for bit, for each aggregation's width."""
+    from embetter.text import BytePairEncoder
+
+    files = shared / "data" / "en.wiki.bpe.vs1000.model", shared / "data" / "en.wiki.bpe.vs1000.d25.w2v.bin"
+    texts = ["review %d: %s" % (i, "quite good " * (i % 7)) for i in range(4500)]
+    for agg in ("mean", "both"):
+        enc = BytePairEncoder(model_file=str(files[0]), vectors_file=str(files[1]), agg=agg)
+        whole = enc.transform(texts)
+        assert whole.shape == (4500, 25 if agg == "mean" else 50) and whole.dtype == np.float32
+        np.testing.assert_array_equal(whole, np.vstack([enc.transform(texts[:3000]), enc.transform(texts[3000:])]))
+    assert enc.transform([]).shape == (0, 50)
+
+
 def test_sentence_encoder_progress_bar(shared, capfd):
     folder = require(shared / "fixtures" / "sbert" / "tiny-bert")
     texts = ["text %d" % i for i in range(70)]
