@@ -68,14 +68,20 @@ EMB_AVX512 void bias_gelu_erf_avx512(float* y, std::size_t rows, std::size_t col
 }
 
 // Softmax numerators of `rows` score rows in place (e = exp(s − max), t
-// columns) and one over each row's sum in inv.
-EMB_AVX512 void softmax_numerators(float* s, std::size_t rows, std::size_t t, std::size_t tp, float* inv) {
+// columns) and one over each row's sum in inv; rowmax: each row's maximum
+// spread over 16 lanes, or null to find it here.
+EMB_AVX512 void softmax_numerators(float* s, std::size_t rows, std::size_t t, std::size_t tp, const float* rowmax,
+                                   float* inv) {
   const __m512 lowest = _mm512_set1_ps(-INFINITY);
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = s + r * tp;
     __m512 mx = lowest;
-    for (std::size_t c = 0; c < t; c += 16)
-      mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(lowest, tail_mask(t - c), row + c));
+    if (rowmax) {
+      mx = _mm512_loadu_ps(rowmax + r * 16);
+    } else {
+      for (std::size_t c = 0; c < t; c += 16)
+        mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(lowest, tail_mask(t - c), row + c));
+    }
     const __m512 top = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
     __m512 sum = _mm512_setzero_ps();
     for (std::size_t c = 0; c < t; c += 16) {
@@ -93,7 +99,7 @@ EMB_AVX512 void softmax_rows_avx512(float* x, std::size_t rows, std::size_t cols
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = x + r * ld;
     float inv_sum;
-    softmax_numerators(row, 1, cols, ld, &inv_sum);
+    softmax_numerators(row, 1, cols, ld, nullptr, &inv_sum);
     const __m512 inv = _mm512_set1_ps(inv_sum);
     for (std::size_t c = 0; c < cols; c += 16) {
       const __mmask16 m = tail_mask(cols - c);
@@ -147,20 +153,29 @@ EMB_AVX512 void residual_layer_norm_avx512(float* x, const float* y, const float
 
 // Scores of R query rows against the NV·16 keys from c0 on (kt: those keys
 // transposed, row stride ldk), scaled, plus the bias rows when given, into
-// columns c0… of scores (row stride tp).
+// columns c0… of scores (row stride tp); rowmax[r·16…] keeps the lanes of
+// each row's running maximum over its real keys (columns < t), started at
+// c0 = 0, so that the softmax needs no pass of its own to find it. The keys
+// of the next tile follow this tile's (ldk·dh floats on): they are fetched
+// into L1 meanwhile, the key and value blocks of a head together being
+// larger than L1.
 template <int R, int NV>
 EMB_AVX512 void attention_scores_tile(const float* q, std::size_t ld, const float* kt, std::size_t ldk,
                                       std::size_t tp, std::size_t dh, std::size_t t, std::size_t c0, float scale,
-                                      const float* bias, float* scores) {
+                                      const float* bias, float* scores, float* rowmax) {
   __m512 acc[R][NV];
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int c = 0; c < NV; ++c) acc[r][c] = _mm512_setzero_ps();
+  const float* next = kt + dh * ldk;
   for (std::size_t d = 0; d < dh; ++d) {
     __m512 kv[NV];
 #pragma GCC unroll 4
-    for (int c = 0; c < NV; ++c) kv[c] = _mm512_loadu_ps(kt + d * ldk + c * 16);
+    for (int c = 0; c < NV; ++c) {
+      _mm_prefetch(reinterpret_cast<const char*>(next + d * ldk + c * 16), _MM_HINT_T0);
+      kv[c] = _mm512_loadu_ps(kt + d * ldk + c * 16);
+    }
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
       const __m512 bq = _mm512_set1_ps(q[r * ld + d]);
@@ -169,15 +184,22 @@ EMB_AVX512 void attention_scores_tile(const float* q, std::size_t ld, const floa
     }
   }
   const __m512 s = _mm512_set1_ps(scale);
+  __mmask16 real[NV];
+#pragma GCC unroll 4
+  for (int c = 0; c < NV; ++c) real[c] = tail_mask(t - std::min(t, c0 + c * 16));
 #pragma GCC unroll 12
-  for (int r = 0; r < R; ++r)
+  for (int r = 0; r < R; ++r) {
+    __m512 mx = c0 == 0 ? _mm512_set1_ps(-INFINITY) : _mm512_loadu_ps(rowmax + r * 16);
 #pragma GCC unroll 4
     for (int c = 0; c < NV; ++c) {
       __m512 v = _mm512_mul_ps(acc[r][c], s);
       const std::size_t col = c0 + c * 16;
-      if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(tail_mask(t - std::min(t, col)), bias + r * t + col));
+      if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(real[c], bias + r * t + col));
       _mm512_storeu_ps(scores + r * tp + col, v);
+      mx = _mm512_mask_max_ps(mx, real[c], mx, v);
     }
+    _mm512_storeu_ps(rowmax + r * 16, mx);
+  }
 }
 
 // Context rows of R queries: inv[r] · Σ_j e[r][j] · v_j over DV·16 values,
@@ -211,7 +233,7 @@ EMB_AVX512 void attention_context_tile(const float* e, std::size_t tp, const flo
 
 
 using ScoresTile = void (*)(const float*, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
-                            std::size_t, std::size_t, float, const float*, float*);
+                            std::size_t, std::size_t, float, const float*, float*, float*);
 using ContextTile = void (*)(const float*, std::size_t, const float*, const float*, std::size_t, std::size_t, float*,
                              std::size_t);
 
@@ -288,6 +310,7 @@ EMB_AVX512 void attention_head_avx512(const float* q, const float* k, const floa
   float* kt = scratch;                        // chunks × dh × chunk, zero past t
   float* values = kt + chunks * dh * chunk;   // t × dh
   float* scores = values + t * dh;            // block × tp
+  float* rowmax = scores + block * tp;        // block × 16
   for (std::size_t c = 0; c < chunks; ++c) {
     float* dst = kt + c * dh * chunk;
     const std::size_t j0 = c * chunk;
@@ -297,16 +320,18 @@ EMB_AVX512 void attention_head_avx512(const float* q, const float* k, const floa
       for (std::size_t d = 0; d < dh; d += 16) transpose16(first + d, ld, keys, dst + d * chunk + j, chunk);
     }
   }
-  for (std::size_t j = 0; j < t; ++j) std::copy_n(v + j * ld, dh, values + j * dh);
+  // (dh is a multiple of 16: whole vectors, no call to memmove per row)
+  for (std::size_t j = 0; j < t; ++j)
+    for (std::size_t d = 0; d < dh; d += 16) _mm512_storeu_ps(values + j * dh + d, _mm512_loadu_ps(v + j * ld + d));
   float inv[kMaxQueryRows];
   for (std::size_t i0 = 0; i0 < t; i0 += block) {
     const std::size_t rows = std::min(block, t - i0);
     for (std::size_t c = 0; c < chunks; ++c) {
       const std::size_t c0 = c * chunk, vectors = std::min(nv, (tp - c0) / 16);
       kScoresTiles[vectors - 1][rows - 1](q + i0 * ld, ld, kt + c * dh * chunk, chunk, tp, dh, t, c0, scale,
-                                          bias ? bias + i0 * t : nullptr, scores);
+                                          bias ? bias + i0 * t : nullptr, scores, rowmax);
     }
-    softmax_numerators(scores, rows, t, tp, inv);
+    softmax_numerators(scores, rows, t, tp, rowmax, inv);
     kContextTiles[dv - 1][rows - 1](scores, tp, inv, values, dh, t, context + i0 * ldc, ldc);
   }
 }
@@ -315,9 +340,10 @@ EMB_AVX512 void attention_head_avx512(const float* q, const float* k, const floa
 }  // namespace
 
 std::size_t attention_scratch_floats(std::size_t t, std::size_t head_dim) noexcept {
-  // Keys in chunks of at most 64 (see query_rows), values, one block of scores.
+  // Keys in chunks of at most 64 (see query_rows), values, one block of
+  // scores and of their rows' maxima.
   const std::size_t tp = (t + 15) / 16 * 16;
-  return head_dim * (t + 63) + t * head_dim + kAttentionQueryBlock * tp;
+  return head_dim * (t + 63) + t * head_dim + kAttentionQueryBlock * (tp + 16);
 }
 
 bool attention_head_supported(std::size_t head_dim) noexcept {
