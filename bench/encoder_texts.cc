@@ -6,6 +6,7 @@
 // machine) and the mean texts per CPU-second.
 //
 // usage: encoder_texts --model DIR [--shared ../shared] [--threads 1 2] [--short 640] [--long 192] [--repeats 3]
+//                      [--precision fp32|int8]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -30,12 +31,15 @@ int main(int argc, char** argv) {
   std::vector<int> threads{1, 2};
   std::size_t n_short = 640, n_long = 192;
   int repeats = 3;
+  std::string precision = "fp32";
   app.add_option("--model", model, "sentence-transformers folder (all-MiniLM-L6-v2)")->required();
   app.add_option("--shared", shared, "the shared fixtures folder");
   app.add_option("--threads", threads, "thread counts");
   app.add_option("--short", n_short, "short texts (new-dataset.jsonl)");
   app.add_option("--long", n_long, "long texts (imdb-5000.jsonl)");
   app.add_option("--repeats", repeats, "runs per measurement (best wall time is kept)")->check(CLI::PositiveNumber);
+  app.add_option("--precision", precision, "the products' precision (SentenceEncoderOptions::precision)")
+      ->check(CLI::IsMember({"fp32", "int8"}));
   CLI11_PARSE(app, argc, argv);
 
   struct Workload {
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
       o.batch_size = 32;
       o.num_threads = t;
       o.normalize_embeddings = true;
+      o.precision = precision;
       const auto enc = emb::SentenceEncoder::load(model, o);
       enc.encode(first(w.texts, 32));   // warm-up
       double best = 1e30, cpu = 0.0;
@@ -66,8 +71,8 @@ int main(int argc, char** argv) {
         best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         cpu += process_cpu_seconds() - c0;
       }
-      std::printf("%-5s %d thread(s): %7.1f texts/s (best of %d), %7.1f texts per CPU-second\n", w.name, t,
-                  w.texts.size() / best, repeats, w.texts.size() * repeats / cpu);
+      std::printf("%s %-5s %d thread(s): %7.1f texts/s (best of %d), %7.1f texts per CPU-second\n",
+                  precision.c_str(), w.name, t, w.texts.size() / best, repeats, w.texts.size() * repeats / cpu);
       std::fflush(stdout);
     }
   return 0;
