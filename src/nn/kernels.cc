@@ -67,30 +67,63 @@ EMB_AVX512 void bias_gelu_erf_avx512(float* y, std::size_t rows, std::size_t col
   }
 }
 
+// Softmax numerators of N score rows (row stride tp) in place, e = exp(s −
+// max) over t columns, and one over each row's sum in inv; top: each row's
+// maximum. N rows side by side give the out-of-order core independent
+// exponentials to overlap (one row's are a long chain of dependent steps).
+// Whole vectors, then the masked tail: no mask is formed per vector.
+template <int N>
+EMB_AVX512 void softmax_numerators_rows(float* s, std::size_t t, std::size_t tp, const float* top, float* inv) {
+  __m512 mx[N], sum[N];
+#pragma GCC unroll 4
+  for (int r = 0; r < N; ++r) mx[r] = _mm512_set1_ps(top[r]), sum[r] = _mm512_setzero_ps();
+  std::size_t c = 0;
+  for (; c + 16 <= t; c += 16) {
+#pragma GCC unroll 4
+    for (int r = 0; r < N; ++r) {
+      float* p = s + r * tp + c;
+      const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(p), mx[r]));
+      sum[r] = _mm512_add_ps(sum[r], e);
+      _mm512_storeu_ps(p, e);
+    }
+  }
+  if (c < t) {
+    const __mmask16 m = tail_mask(t - c);
+#pragma GCC unroll 4
+    for (int r = 0; r < N; ++r) {
+      float* p = s + r * tp + c;
+      const __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, p), mx[r])));
+      sum[r] = _mm512_add_ps(sum[r], e);
+      _mm512_mask_storeu_ps(p, m, e);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < N; ++r) inv[r] = 1.0f / _mm512_reduce_add_ps(sum[r]);
+}
+
 // Softmax numerators of `rows` score rows in place (e = exp(s − max), t
 // columns) and one over each row's sum in inv; rowmax: each row's maximum
 // spread over 16 lanes, or null to find it here.
 EMB_AVX512 void softmax_numerators(float* s, std::size_t rows, std::size_t t, std::size_t tp, const float* rowmax,
                                    float* inv) {
   const __m512 lowest = _mm512_set1_ps(-INFINITY);
-  for (std::size_t r = 0; r < rows; ++r) {
-    float* row = s + r * tp;
-    __m512 mx = lowest;
-    if (rowmax) {
-      mx = _mm512_loadu_ps(rowmax + r * 16);
-    } else {
-      for (std::size_t c = 0; c < t; c += 16)
-        mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(lowest, tail_mask(t - c), row + c));
+  float top[kAttentionQueryBlock];
+  for (std::size_t r0 = 0; r0 < rows; r0 += kAttentionQueryBlock) {
+    const std::size_t n = std::min(rows - r0, kAttentionQueryBlock);
+    for (std::size_t r = 0; r < n; ++r) {
+      __m512 mx = lowest;
+      if (rowmax) {
+        mx = _mm512_loadu_ps(rowmax + (r0 + r) * 16);
+      } else {
+        const float* row = s + (r0 + r) * tp;
+        for (std::size_t c = 0; c < t; c += 16)
+          mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(lowest, tail_mask(t - c), row + c));
+      }
+      top[r] = _mm512_reduce_max_ps(mx);
     }
-    const __m512 top = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
-    __m512 sum = _mm512_setzero_ps();
-    for (std::size_t c = 0; c < t; c += 16) {
-      const __mmask16 m = tail_mask(t - c);
-      const __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + c), top)));
-      sum = _mm512_add_ps(sum, e);
-      _mm512_mask_storeu_ps(row + c, m, e);
-    }
-    inv[r] = 1.0f / _mm512_reduce_add_ps(sum);
+    std::size_t r = 0;
+    for (; r + 2 <= n; r += 2) softmax_numerators_rows<2>(s + (r0 + r) * tp, t, tp, top + r, inv + r0 + r);
+    if (r < n) softmax_numerators_rows<1>(s + (r0 + r) * tp, t, tp, top + r, inv + r0 + r);
   }
 }
 
