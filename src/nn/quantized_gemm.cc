@@ -8,6 +8,7 @@
 
 #include "core/cpu_features.h"
 #include "nn/kernels.h"
+#include "nn/vector_gelu.h"
 
 #if EMB_X86_DISPATCH
 #include <immintrin.h>
@@ -300,12 +301,17 @@ constexpr auto make_tiles(std::index_sequence<I...>) {
 }
 constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileRows>{});
 
-// Each outlier in input order, on 64 columns at a time in registers (four
-// independent chains of fused multiply-adds: one chain per 16 columns would
-// wait on each add's latency). The zero point and scale are already applied.
-EMB_VNNI void add_outliers_avx512(const QuantizedWeights& w, const QuantizedRow& row, float* y) {
+// Each outlier in input order, then the epilogue's bias and GELU (if
+// Gelu), on 64 columns at a time in registers: one pass over the row instead
+// of one for the outliers and one for the epilogue. Four independent chains
+// of fused multiply-adds (one chain per 16 columns would wait on each add's
+// latency). The zero point and scale are already applied. The same
+// operations in the same order as the portable path's finish_row_generic and
+// kernels::bias_activation.
+template <bool Gelu>
+EMB_VNNI void finish_row_avx512(const QuantizedWeights& w, const QuantizedRow& row, const float* bias, float* y) {
   const std::size_t n = w.n(), outliers = row.outlier_index.size();
-  if (outliers == 0) return;
+  if (outliers == 0 && !bias && !Gelu) return;
   for (std::size_t c0 = 0; c0 < n; c0 += 64) {
     __m512 v[4];
     __mmask16 mask[4];
@@ -322,7 +328,11 @@ EMB_VNNI void add_outliers_avx512(const QuantizedWeights& w, const QuantizedRow&
       for (int j = 0; j < 4; ++j) v[j] = _mm512_fmadd_ps(xo, _mm512_maskz_loadu_ps(mask[j], col + 16 * j), v[j]);
     }
 #pragma GCC unroll 4
-    for (int j = 0; j < 4; ++j) _mm512_mask_storeu_ps(y + c0 + 16 * j, mask[j], v[j]);
+    for (int j = 0; j < 4; ++j) {
+      if (bias) v[j] = _mm512_add_ps(v[j], _mm512_maskz_loadu_ps(mask[j], bias + c0 + 16 * j));
+      if constexpr (Gelu) v[j] = simd::gelu_erf16(v[j]);
+      _mm512_mask_storeu_ps(y + c0 + 16 * j, mask[j], v[j]);
+    }
   }
 }
 
@@ -353,8 +363,15 @@ EMB_VNNI void gemm_vnni(const float* x, std::size_t ldx, std::size_t m, const Qu
       }
     }
     for (std::size_t r = 0; r < mb; ++r) {
-      add_outliers_avx512(w, s.rows[r], y + (m0 + r) * ldy);
-      apply_epilogue(epilogue, y + (m0 + r) * ldy, n);
+      float* yr = y + (m0 + r) * ldy;
+      if (epilogue.activation == Activation::GeluErf) {
+        finish_row_avx512<true>(w, s.rows[r], epilogue.bias, yr);
+      } else if (epilogue.activation == Activation::Identity) {
+        finish_row_avx512<false>(w, s.rows[r], epilogue.bias, yr);
+      } else {   // other activations: their own pass (kernels::bias_activation)
+        finish_row_avx512<false>(w, s.rows[r], nullptr, yr);
+        apply_epilogue(epilogue, yr, n);
+      }
     }
     if (hook.fn) hook.fn(hook.context, m0, m0 + mb);
   }
