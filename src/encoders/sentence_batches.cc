@@ -96,42 +96,64 @@ Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<s
     views[i] = sequences[order[i]];
     targets[i] = out.row(order[i]).data();
   }
-  std::vector<std::size_t> chunk_begin;
   const std::size_t batches = (n + options.batch_size - 1) / options.batch_size;
   const std::size_t offset = options.progress_offset;
   const std::size_t total = std::max(options.progress_total, offset + n);
   const std::size_t batches_before = offset / options.batch_size;
   const std::size_t batches_total = (total + options.batch_size - 1) / options.batch_size;
+
+  // Every batch's runs in one queue: a thread that finishes its last run of
+  // a batch takes the next batch's first instead of waiting for the other
+  // threads at each batch's end (on long texts a run is ~0.1 s, ~6% of two
+  // threads' time was lost that way). Runs never span batches, so progress
+  // is still counted by batch.
+  std::vector<std::size_t> run_begin{0}, run_batch, cuts;
   for (std::size_t b = 0; b < batches; ++b) {
     const std::size_t begin = b * options.batch_size, end = std::min(n, begin + options.batch_size);
-    split_into_chunks(views, begin, end, threads, chunk_begin);
-    const std::size_t chunks = chunk_begin.size() - 1;
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    auto work = [&](std::size_t w) {
-      try {
-        for (std::size_t c = next++; c < chunks; c = next++) {
-          const std::size_t first = chunk_begin[c], count = chunk_begin[c + 1] - first;
-          model.embed_batch(std::span(views).subspan(first, count), workspaces[w],
-                            std::span(targets).subspan(first, count));
-        }
-      } catch (...) {
-        std::lock_guard lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next = chunks;
-      }
-    };
-    const std::size_t helpers = std::min(threads, chunks) - 1;
-    std::vector<std::thread> pool;
-    pool.reserve(helpers);
-    for (std::size_t w = 1; w <= helpers; ++w) pool.emplace_back(work, w);
-    work(0);
-    for (auto& t : pool) t.join();
-    if (error) std::rethrow_exception(error);
-    if (options.show_progress_bar) draw_bar(batches_before + b + 1, batches_total);
-    report_progress(options.progress, offset + end, total, "SentenceEncoder.encode");
+    split_into_chunks(views, begin, end, threads, cuts);
+    run_begin.insert(run_begin.end(), cuts.begin() + 1, cuts.end());
+    run_batch.insert(run_batch.end(), cuts.size() - 1, b);
   }
+  const std::size_t runs = run_batch.size();
+  std::vector<std::atomic<std::size_t>> runs_left(batches);
+  for (std::size_t r = 0; r < runs; ++r) runs_left[run_batch[r]].fetch_add(1, std::memory_order_relaxed);
+
+  // Batches are reported in order, on the calling thread only (the progress
+  // callback may check Python's signals, which only the main thread may do).
+  std::size_t reported = 0;
+  auto report_finished_batches = [&] {
+    for (; reported < batches && runs_left[reported].load(std::memory_order_acquire) == 0; ++reported) {
+      if (options.show_progress_bar) draw_bar(batches_before + reported + 1, batches_total);
+      report_progress(options.progress, offset + std::min(n, (reported + 1) * options.batch_size), total,
+                      "SentenceEncoder.encode");
+    }
+  };
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&](std::size_t w) {
+    try {
+      for (std::size_t r = next++; r < runs; r = next++) {
+        const std::size_t first = run_begin[r], count = run_begin[r + 1] - first;
+        model.embed_batch(std::span(views).subspan(first, count), workspaces[w],
+                          std::span(targets).subspan(first, count));
+        runs_left[run_batch[r]].fetch_sub(1, std::memory_order_release);
+        if (w == 0) report_finished_batches();
+      }
+    } catch (...) {
+      std::lock_guard lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next = runs;
+    }
+  };
+  const std::size_t helpers = std::min(threads, runs) - 1;
+  std::vector<std::thread> pool;
+  pool.reserve(helpers);
+  for (std::size_t w = 1; w <= helpers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  report_finished_batches();   // those the helpers finished last
   return out;
 }
 
