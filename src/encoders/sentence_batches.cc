@@ -48,25 +48,24 @@ void draw_bar(std::size_t done, std::size_t total) {
 // together: large enough that the products over their tokens run near the
 // GEMM's speed, small enough that a run's activations stay in cache, and a
 // multiple of the thread count so that the threads share the work evenly.
-// chunk_begin receives the runs' first indices and, last, `end`.
-void split_into_chunks(std::span<const std::span<const std::int32_t>> views, std::size_t begin, std::size_t end,
-                       std::size_t threads, std::vector<std::size_t>& chunk_begin) {
+// Appends each run's end (one past its last index) to run_ends.
+void append_runs(std::span<const std::span<const std::int32_t>> views, std::size_t begin, std::size_t end,
+                 std::size_t threads, std::vector<std::size_t>& run_ends) {
   constexpr std::size_t kMaxRows = 1024;
   std::size_t tokens = 0;
   for (std::size_t i = begin; i < end; ++i) tokens += views[i].size();
   const std::size_t per_thread = (tokens + threads - 1) / threads;
-  const std::size_t chunks = threads * ((per_thread + kMaxRows - 1) / kMaxRows);
-  const std::size_t target = (tokens + chunks - 1) / chunks;
-  chunk_begin.assign(1, begin);
+  const std::size_t runs = threads * ((per_thread + kMaxRows - 1) / kMaxRows);
+  const std::size_t target = (tokens + runs - 1) / runs;
   std::size_t run = 0;
-  for (std::size_t i = begin; i < end; ++i) {
+  for (std::size_t i = begin; i + 1 < end; ++i) {
     run += views[i].size();
-    if (run >= target && i + 1 < end) {
-      chunk_begin.push_back(i + 1);
+    if (run >= target) {
+      run_ends.push_back(i + 1);
       run = 0;
     }
   }
-  chunk_begin.push_back(end);
+  run_ends.push_back(end);
 }
 
 }  // namespace
@@ -107,12 +106,11 @@ Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<s
   // threads at each batch's end (on long texts a run is ~0.1 s, ~6% of two
   // threads' time was lost that way). Runs never span batches, so progress
   // is still counted by batch.
-  std::vector<std::size_t> run_begin{0}, run_batch, cuts;
+  std::vector<std::size_t> run_begin{0}, run_batch;   // run r: [run_begin[r], run_begin[r + 1])
   for (std::size_t b = 0; b < batches; ++b) {
     const std::size_t begin = b * options.batch_size, end = std::min(n, begin + options.batch_size);
-    split_into_chunks(views, begin, end, threads, cuts);
-    run_begin.insert(run_begin.end(), cuts.begin() + 1, cuts.end());
-    run_batch.insert(run_batch.end(), cuts.size() - 1, b);
+    append_runs(views, begin, end, threads, run_begin);
+    run_batch.resize(run_begin.size() - 1, b);
   }
   const std::size_t runs = run_batch.size();
   std::vector<std::atomic<std::size_t>> runs_left(batches);
