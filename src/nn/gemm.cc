@@ -91,83 +91,107 @@ enum class Finish { Store, Bias, BiasGelu };
 // How far ahead (in steps of k) the first tile of a block prefetches W.
 constexpr std::size_t kPrefetchSteps = 24;
 
-// Lines of the next block of W that a tile brings into L2 while it runs, one
-// every `step` steps of k: spread over the tiles of the current block, so
-// that the next block's first tile finds W in L2 instead of L3 or memory
-// (that tile ran at less than half the speed of the others, ~9% of the time
-// on short texts; interleaved with the previous build, short texts +2-3%).
-struct L2Prefetch {
-  const char* lines = nullptr;
-  std::size_t count = 0;
-  std::size_t step = 1;
+// What every tile of one block shares: a block is kc steps of k of one or
+// more consecutive groups of W (all full but the last, whose `last` mask
+// covers its final vector).
+struct Block {
+  const float* w;           // the first group's W at the block's depth
+  std::size_t group_floats; // from one group to the next, in W and in l2
+  std::size_t kc;
+  std::size_t groups;
+  std::size_t ldx, ldc;
+  bool accumulate;          // add to c (depth after the first block)
+  Finish finish;
+  const float* bias;        // the first group's bias, or null
+  __mmask16 last;
+  // The next block of W, brought into L2 by the tiles of this one (each tile
+  // a share of every group's lines, one line every step steps of k), so that
+  // the next block's first tile finds W in L2 instead of L3 or memory: that
+  // tile had run at less than half the speed of the others (~9% of the time
+  // on short texts). Interleaved in one process with the previous code,
+  // short texts ran ~3% faster.
+  const char* next;
+  std::size_t next_groups;  // groups of this block that have a next group
 };
 
-// R rows × NV vectors of 16 columns of accumulators: per step k, NV loads of
-// W (one contiguous group row) and one broadcast of x per row (read in place,
-// rows ldx apart) feed R·NV fused multiply-adds, each accumulator in k order.
+// R rows × NV vectors of 16 columns of accumulators, for each group of the
+// block in turn: per step k, NV loads of W (one contiguous group row) and one
+// broadcast of x per row (read in place, rows ldx apart) feed R·NV fused
+// multiply-adds, each accumulator in k order. One call covers all the
+// block's groups (x's rows stay in L1 from one group to the next), and takes
+// its per-tile arguments in registers: with a call per group and the rest on
+// the stack, the calls cost ~2% of the time.
 // P: also prefetch W kPrefetchSteps ahead into L1, for the first tile of a
 // block, which meets W coming from L3 or memory (the hardware prefetcher stops
 // at every 4 KiB page). Measured +1-2% on MiniLM's products cycling through six
 // layers of weights, in 5 of 7 undisturbed runs on the shared machine.
 template <int R, int NV, bool P>
-EMB_AVX512 void tile_avx512(const float* x, std::size_t ldx, const float* b, std::size_t kc, float* c,
-                            std::size_t ldc, bool accumulate, __mmask16 last, Finish finish, const float* bias,
-                            L2Prefetch l2) {
-  __m512 acc[R][NV];
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 3
-    for (int v = 0; v < NV; ++v)
-      acc[r][v] = accumulate ? _mm512_maskz_loadu_ps(v == NV - 1 ? last : __mmask16(0xFFFF), c + r * ldc + v * 16)
-                             : _mm512_setzero_ps();
+EMB_AVX512 void tile_avx512(const Block& blk, const float* x, float* c, std::size_t l2_from, std::size_t l2_count,
+                            std::size_t l2_step) {
+  const std::size_t kc = blk.kc, ldc = blk.ldc;
   const float* xr[R];
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) xr[r] = x + r * ldx;
-  std::size_t l2_next = l2.count ? 0 : kc;   // the step of the next L2 prefetch
-#pragma GCC unroll 4
-  for (std::size_t k = 0; k < kc; ++k) {
-    __m512 bv[NV];
-    if (k == l2_next) {
-      _mm_prefetch(l2.lines, _MM_HINT_T1);
-      l2.lines += 64;
-      l2_next = --l2.count ? k + l2.step : kc;
-    }
-    if constexpr (P) {
-#pragma GCC unroll 3
-      for (int v = 0; v < NV; ++v)
-        _mm_prefetch(reinterpret_cast<const char*>(b + (k + kPrefetchSteps) * kGroup + v * 16), _MM_HINT_T0);
-    }
-#pragma GCC unroll 3
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + k * kGroup + v * 16);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      const __m512 av = _mm512_set1_ps(xr[r][k]);
-#pragma GCC unroll 3
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
-    }
-  }
-  if (finish != Finish::Store) {
-    __m512 bv[NV];
-#pragma GCC unroll 3
-    for (int v = 0; v < NV; ++v)
-      bv[v] = bias ? _mm512_maskz_loadu_ps(v == NV - 1 ? last : __mmask16(0xFFFF), bias + v * 16) : _mm512_setzero_ps();
+  for (int r = 0; r < R; ++r) xr[r] = x + r * blk.ldx;
+  for (std::size_t g = 0; g < blk.groups; ++g, c += kGroup) {
+    const float* b = blk.w + g * blk.group_floats;
+    const __mmask16 last = g + 1 == blk.groups ? blk.last : __mmask16(0xFFFF);
+    __m512 acc[R][NV];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 3
-      for (int v = 0; v < NV; ++v) {
-        acc[r][v] = _mm512_add_ps(acc[r][v], bv[v]);
-        if (finish == Finish::BiasGelu) acc[r][v] = simd::gelu_erf16(acc[r][v]);
+      for (int v = 0; v < NV; ++v)
+        acc[r][v] = blk.accumulate
+                        ? _mm512_maskz_loadu_ps(v == NV - 1 ? last : __mmask16(0xFFFF), c + r * ldc + v * 16)
+                        : _mm512_setzero_ps();
+    const char* l2 = blk.next + (g * blk.group_floats * sizeof(float) + l2_from * 64);
+    std::size_t l2_left = g < blk.next_groups ? l2_count : 0;
+    std::size_t l2_next = l2_left ? 0 : kc;   // the step of the next L2 prefetch
+#pragma GCC unroll 4
+    for (std::size_t k = 0; k < kc; ++k) {
+      __m512 bv[NV];
+      if (k == l2_next) {
+        _mm_prefetch(l2, _MM_HINT_T1);
+        l2 += 64;
+        l2_next = --l2_left ? k + l2_step : kc;
       }
-  }
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
+      if constexpr (P) {
 #pragma GCC unroll 3
-    for (int v = 0; v < NV; ++v)
-      _mm512_mask_storeu_ps(c + r * ldc + v * 16, v == NV - 1 ? last : __mmask16(0xFFFF), acc[r][v]);
+        for (int v = 0; v < NV; ++v)
+          _mm_prefetch(reinterpret_cast<const char*>(b + (k + kPrefetchSteps) * kGroup + v * 16), _MM_HINT_T0);
+      }
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + k * kGroup + v * 16);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        const __m512 av = _mm512_set1_ps(xr[r][k]);
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+      }
+    }
+    if (blk.finish != Finish::Store) {
+      const float* bias = blk.bias ? blk.bias + g * kGroup : nullptr;
+      __m512 bv[NV];
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v)
+        bv[v] = bias ? _mm512_maskz_loadu_ps(v == NV - 1 ? last : __mmask16(0xFFFF), bias + v * 16)
+                     : _mm512_setzero_ps();
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r)
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; ++v) {
+          acc[r][v] = _mm512_add_ps(acc[r][v], bv[v]);
+          if (blk.finish == Finish::BiasGelu) acc[r][v] = simd::gelu_erf16(acc[r][v]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 3
+      for (int v = 0; v < NV; ++v)
+        _mm512_mask_storeu_ps(c + r * ldc + v * 16, v == NV - 1 ? last : __mmask16(0xFFFF), acc[r][v]);
+  }
 }
 
-using TileFn = void (*)(const float*, std::size_t, const float*, std::size_t, float*, std::size_t, bool, __mmask16,
-                        Finish, const float*, L2Prefetch);
+using TileFn = void (*)(const Block&, const float*, float*, std::size_t, std::size_t, std::size_t);
 
 constexpr int kTileRows = 8;
 constexpr int kTileVectors = kGroup / 16;
@@ -192,6 +216,12 @@ EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, cons
   Finish finish = Finish::Store;
   if (in_registers && epilogue.activation == Activation::GeluErf) finish = Finish::BiasGelu;
   else if (in_registers && epilogue.bias) finish = Finish::Bias;
+  // Only W's last group may be narrower than kGroup: its vectors pick the
+  // tile of the block that holds it (a block of full groups and a narrower
+  // last one is split in two calls of the same rows).
+  const std::size_t last_cols = n - (groups - 1) * kGroup, last_vectors = (last_cols + 15) / 16;
+  const std::size_t tail = last_cols - (last_vectors - 1) * 16;
+  const __mmask16 last_mask = tail >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << tail) - 1);
   const std::size_t row_block = balanced_row_block(m, kTileRows);
   for (std::size_t m0 = 0; m0 < m; m0 += row_block) {
     const std::size_t mb = m - m0 < row_block ? m - m0 : row_block;
@@ -209,31 +239,48 @@ EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, cons
         }
         const std::size_t next_kc = k - next_k0 < kDepthBlock ? k - next_k0 : kDepthBlock;
         const std::size_t next_lines = next_kc * kGroup * sizeof(float) / 64;   // per group
+        Block blk{w.data() + (g0 * k + k0) * kGroup,
+                  k * kGroup,
+                  kc,
+                  g1 - g0,
+                  ldx,
+                  ldy,
+                  k0 > 0,
+                  k0 + kc == k ? finish : Finish::Store,
+                  epilogue.bias ? epilogue.bias + g0 * kGroup : nullptr,
+                  __mmask16(0xFFFF),
+                  reinterpret_cast<const char*>(w.data() + (next_g0 * k + next_k0) * kGroup),
+                  next_g0 < groups ? std::min(g1 - g0, groups - next_g0) : 0};
+        // W's narrower last group, in a call of its own.
+        Block narrow = blk;
+        const bool split = g1 == groups && last_vectors < std::size_t(kTileVectors);
+        if (split) {
+          blk.groups -= 1;
+          narrow.w += blk.groups * narrow.group_floats;
+          narrow.next += blk.groups * narrow.group_floats * sizeof(float);
+          narrow.next_groups = narrow.next_groups > blk.groups ? narrow.next_groups - blk.groups : 0;
+          if (narrow.bias) narrow.bias += blk.groups * kGroup;
+          narrow.groups = 1;
+        } else if (g1 == groups) {
+          blk.last = last_mask;
+        }
+        narrow.last = last_mask;
         for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
           const std::size_t rows = mb - r0 < std::size_t(kTileRows) ? mb - r0 : kTileRows;
           const std::size_t tile = r0 / kTileRows;
-          for (std::size_t g = g0; g < g1; ++g) {
-            // Tiles 1, 2, … of this block each fetch a share of the matching
-            // group of the next block (tile 0 fetches its own W into L1).
-            L2Prefetch l2;
-            const std::size_t next_g = next_g0 + (g - g0);
-            if (tile > 0 && next_g < groups) {
-              const std::size_t from = (tile - 1) * next_lines / (row_tiles - 1);
-              const std::size_t to = tile * next_lines / (row_tiles - 1);
-              l2.lines = reinterpret_cast<const char*>(w.data() + (next_g * k + next_k0) * kGroup) + from * 64;
-              l2.count = to - from;
-              l2.step = l2.count ? std::max<std::size_t>(1, kc / l2.count) : 1;
-            }
-            const std::size_t cols = n - g * kGroup < kGroup ? n - g * kGroup : kGroup;
-            const std::size_t vectors = (cols + 15) / 16, last_cols = cols - (vectors - 1) * 16;
-            const __mmask16 last = last_cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << last_cols) - 1);
-            const bool final_depth = k0 + kc == k;
-            const auto& tiles = r0 == 0 ? kPrefetchingTiles : kTiles;
-            tiles[vectors - 1][rows - 1](x + (m0 + r0) * ldx + k0, ldx, w.data() + (g * k + k0) * kGroup, kc,
-                                          y + (m0 + r0) * ldy + g * kGroup, ldy, k0 > 0, last,
-                                          final_depth ? finish : Finish::Store,
-                                          epilogue.bias ? epilogue.bias + g * kGroup : nullptr, l2);
+          // Tiles 1, 2, … of the block each fetch a share of the next block's
+          // lines into L2 (tile 0 fetches its own W into L1).
+          std::size_t from = 0, count = 0;
+          if (tile > 0) {
+            from = (tile - 1) * next_lines / (row_tiles - 1);
+            count = tile * next_lines / (row_tiles - 1) - from;
           }
+          const std::size_t step = count ? std::max<std::size_t>(1, kc / count) : 1;
+          const auto& tiles = r0 == 0 ? kPrefetchingTiles : kTiles;
+          const float* xt = x + (m0 + r0) * ldx + k0;
+          float* yt = y + (m0 + r0) * ldy + g0 * kGroup;
+          if (blk.groups > 0) tiles[kTileVectors - 1][rows - 1](blk, xt, yt, from, count, step);
+          if (split) tiles[last_vectors - 1][rows - 1](narrow, xt, yt + blk.groups * kGroup, from, count, step);
         }
       }
     }
