@@ -48,10 +48,16 @@ void draw_bar(std::size_t done, std::size_t total) {
 // together: large enough that the products over their tokens run near the
 // GEMM's speed, small enough that a run's activations stay in cache, and a
 // multiple of the thread count so that the threads share the work evenly.
+// At most kMaxRows tokens: a token's activations take 15 KB in MiniLM-L6
+// (hidden, query/key/value, context, projection, feed-forward), so 512 rows
+// are ~7.5 MB per thread next to ~7 MB of a layer's weights in a shared L3.
+// Interleaved with 1024 in one process (1 thread short texts, whose batches
+// of ~800 tokens then make two runs instead of one): faster in 17-22 of 24
+// rounds, median paired ratio 1.013-1.056; two threads +1.3-1.7%.
 // Appends each run's end (one past its last index) to run_ends.
 void append_runs(std::span<const std::span<const std::int32_t>> views, std::size_t begin, std::size_t end,
                  std::size_t threads, std::vector<std::size_t>& run_ends) {
-  constexpr std::size_t kMaxRows = 1024;
+  constexpr std::size_t kMaxRows = 512;
   std::size_t tokens = 0;
   for (std::size_t i = begin; i < end; ++i) tokens += views[i].size();
   const std::size_t per_thread = (tokens + threads - 1) / threads;
