@@ -251,7 +251,8 @@ EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, cons
                   __mmask16(0xFFFF),
                   reinterpret_cast<const char*>(w.data() + (next_g0 * k + next_k0) * kGroup),
                   next_g0 < groups ? std::min(g1 - g0, groups - next_g0) : 0};
-        // W's narrower last group, in a call of its own.
+        // W's last group ends the block: its mask, and a call of its own
+        // when it has fewer vectors than a full group.
         Block narrow = blk;
         const bool split = g1 == groups && last_vectors < std::size_t(kTileVectors);
         if (split) {
@@ -261,10 +262,10 @@ EMB_AVX512 void gemm_avx512(const float* x, std::size_t ldx, std::size_t m, cons
           narrow.next_groups = narrow.next_groups > blk.groups ? narrow.next_groups - blk.groups : 0;
           if (narrow.bias) narrow.bias += blk.groups * kGroup;
           narrow.groups = 1;
+          narrow.last = last_mask;
         } else if (g1 == groups) {
           blk.last = last_mask;
         }
-        narrow.last = last_mask;
         for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
           const std::size_t rows = mb - r0 < std::size_t(kTileRows) ? mb - r0 : kTileRows;
           const std::size_t tile = r0 / kTileRows;
