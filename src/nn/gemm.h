@@ -1,14 +1,16 @@
 #pragma once
-// y = x · Wᵀ with W packed once at load (no per-call repacking) for the CPU
-// path chosen at run time. Every output element is accumulated in the same
-// order (k = 0, 1, …, K−1, one fused multiply-add at a time on the AVX-512
-// path) whatever the number of rows, the row's position or the blocking, so a
-// token's result never depends on the other rows of the product: sequences
-// can share one product and stay bitwise batch-independent.
+// y = x · Wᵀ with W packed once at load (no per-call repacking), run by the
+// kernel of the instruction-set level the library runs at (cpu/). Every
+// output element is accumulated in the same order (k = 0, 1, …, K−1, one
+// fused multiply-add at a time on the vector levels) whatever the number of
+// rows, the row's position or the blocking, so a token's result never depends
+// on the other rows of the product: sequences can share one product and stay
+// bitwise batch-independent.
 #include <cstddef>
 #include <memory>
 
-#include "nn/cpu_isa.h"
+#include "core/isa.h"
+#include "cpu/kernel_table.h"
 #include "nn/kernels.h"
 
 namespace emb::nn {
@@ -19,7 +21,7 @@ namespace emb::nn {
 /// contiguous stream.
 class PackedWeights {
  public:
-  static constexpr std::size_t kGroup = 48;
+  static constexpr std::size_t kGroup = cpu::kPackedGroup;
 
   PackedWeights() = default;
   PackedWeights(const float* w, std::size_t n, std::size_t k);
@@ -29,6 +31,8 @@ class PackedWeights {
   std::size_t groups() const noexcept { return (n_ + kGroup - 1) / kGroup; }
   const float* data() const noexcept { return data_.get(); }
   bool empty() const noexcept { return n_ == 0; }
+  /// What the kernels take.
+  cpu::PackedMatrix view() const noexcept { return {data_.get(), n_, k_}; }
 
  private:
   struct Free {
@@ -40,23 +44,18 @@ class PackedWeights {
 
 /// Called after each block of rows is complete (all n columns), while it is
 /// still in cache: rows [begin, end) of y.
-struct RowBlockHook {
-  void (*fn)(void* context, std::size_t begin, std::size_t end) = nullptr;
-  void* context = nullptr;
-};
+using RowBlockHook = cpu::RowBlockHook;
 
 /// Applied to each output once its sum is complete, before the hook:
 /// y[r, c] = activation(y[r, c] + bias[c]) (bias may be null), the same
 /// operations in the same order as kernels::bias_activation after the
-/// product. On the AVX-512 path Identity and GeluErf run on the tile still in
-/// registers, so the output is written once.
-struct Epilogue {
-  const float* bias = nullptr;
-  Activation activation = Activation::Identity;
-};
+/// product. On the vector levels Identity and GeluErf run on the tile still
+/// in registers, so the output is written once.
+using Epilogue = cpu::Epilogue;
 
 /// y[r, c] = Σ_i x[r, i] · W[c, i] for r < m: x has row stride ldx, y row
-/// stride ldy (≥ w.n()).
+/// stride ldy (≥ w.n()). `isa`: the level whose kernel runs (tests and
+/// benchmarks compare them; it must run here).
 void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedWeights& w, float* y, std::size_t ldy,
                  RowBlockHook hook = {}, Isa isa = cpu_isa());
 

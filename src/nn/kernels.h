@@ -1,15 +1,17 @@
 #pragma once
-// Raw-pointer kernels of the transformer forward pass (STYLE.md convention 3):
-// no allocation, no exceptions, no knowledge of models. Data is row-major,
-// element (r, c) of a rows × cols block at x[r * cols + c]. Callers (ops.h)
-// validate shapes first.
+// The transformer's raw-pointer kernels as the layers call them: each
+// forwards to the kernel table of the level the library runs at
+// (cpu/kernel_table.h, core/isa.h). No allocation, no exceptions; callers
+// (ops.h) validate shapes first. Row-major data, element (r, c) of a
+// rows × cols block at x[r * cols + c].
 #include <cstddef>
+
+#include "cpu/kernel_table.h"
 
 namespace emb::nn {
 
-/// Element-wise functions applied after a linear layer, named as in
-/// transformers' ACT2FN / sentence-transformers' Dense.
-enum class Activation { Identity, GeluErf, GeluTanh, Relu, Tanh, Silu, Sigmoid };
+/// Element-wise functions applied after a linear layer (cpu::Activation).
+using Activation = cpu::Activation;
 
 namespace kernels {
 
@@ -26,12 +28,9 @@ void layer_norm(float* x, std::size_t rows, std::size_t cols, const float* gamma
 void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
                          const float* gamma, const float* beta, float eps) noexcept;
 
-/// Whether attention_head() runs a vector path for heads of this width
-/// (false: the caller uses its portable path).
+/// Whether attention_head() runs a kernel for heads of this width here
+/// (false: the caller uses its BLAS path).
 bool attention_head_supported(std::size_t head_dim) noexcept;
-
-/// The most query rows attention_head() holds scores for at once.
-inline constexpr std::size_t kAttentionQueryBlock = 12;
 
 /// The scratch attention_head() needs for t tokens.
 std::size_t attention_scratch_floats(std::size_t t, std::size_t head_dim) noexcept;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cpu/kernel_table.h"
 #include "embetter/error.h"
 
 namespace emb::nn {
@@ -28,7 +29,6 @@ void pool(const Matrix& tokens, std::span<const PoolingMode> modes, std::span<fl
 }
 
 void pool(const float* data, std::size_t t, std::size_t h, std::span<const PoolingMode> modes, std::span<float> out) {
-  const auto tokens = [&](std::size_t r, std::size_t j) { return data[r * h + j]; };
   EMB_CHECK(t > 0, "pool: no tokens");
   EMB_CHECK(out.size() == modes.size() * h, "pool: output has ", out.size(), " values, expected ",
             modes.size() * h);
@@ -37,16 +37,10 @@ void pool(const float* data, std::size_t t, std::size_t h, std::span<const Pooli
     switch (modes[m]) {
       case PoolingMode::Cls: std::copy_n(data, h, o); break;
       case PoolingMode::LastToken: std::copy_n(data + (t - 1) * h, h, o); break;
-      case PoolingMode::Max:
-        std::copy_n(data, h, o);
-        for (std::size_t r = 1; r < t; ++r)
-          for (std::size_t j = 0; j < h; ++j) o[j] = std::max(o[j], tokens(r, j));
-        break;
+      case PoolingMode::Max: cpu::kernels().max_rows(data, t, h, h, o); break;
       case PoolingMode::Mean:
       case PoolingMode::MeanSqrtLen: {
-        std::fill_n(o, h, 0.0f);
-        for (std::size_t r = 0; r < t; ++r)
-          for (std::size_t j = 0; j < h; ++j) o[j] += tokens(r, j);
+        cpu::kernels().sum_rows(data, t, h, h, false, o);
         const float count = static_cast<float>(t);
         const float denom = modes[m] == PoolingMode::Mean ? count : std::sqrt(count);
         for (std::size_t j = 0; j < h; ++j) o[j] /= denom;
@@ -54,11 +48,7 @@ void pool(const float* data, std::size_t t, std::size_t h, std::span<const Pooli
       }
       case PoolingMode::WeightedMean: {
         // Token i (from 0) weighs i + 1.
-        std::fill_n(o, h, 0.0f);
-        for (std::size_t r = 0; r < t; ++r) {
-          const float w = static_cast<float>(r + 1);
-          for (std::size_t j = 0; j < h; ++j) o[j] += tokens(r, j) * w;
-        }
+        cpu::kernels().sum_rows(data, t, h, h, true, o);
         const float total = static_cast<float>(t * (t + 1) / 2);
         for (std::size_t j = 0; j < h; ++j) o[j] /= total;
         break;

@@ -9,28 +9,26 @@
 // text stays near 0.9993.
 //
 // The integer products are exact and every float step is one rounding in a
-// fixed order (the same fused multiply-adds on both paths), so the AVX-512
-// VNNI path and the portable one give bitwise the same y, and a row's result
-// never depends on the other rows of the product.
+// fixed order (the same fused multiply-adds on every level), so the levels'
+// kernels (cpu/: VNNI's vpdpbusd, AVX2's vpmaddwd, the portable loop) give
+// bitwise the same product, and a row's result never depends on the other
+// rows of the product.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
-#include "nn/cpu_isa.h"
+#include "core/isa.h"
+#include "cpu/kernel_table.h"
 #include "nn/gemm.h"
 
 namespace emb::nn {
 
-/// Whether the int8 products run on AVX-512 VNNI here (false: the portable
-/// integer path, same results, several times slower). EMB_ISA=generic: false.
-bool int8_vnni_available() noexcept;
-
 class QuantizedWeights {
  public:
-  static constexpr std::size_t kPanel = 16;    ///< output columns per packed panel
-  static constexpr std::size_t kGroup = 128;   ///< inputs sharing one weight scale
+  static constexpr std::size_t kPanel = cpu::kInt8Panel;   ///< output columns per packed panel
+  static constexpr std::size_t kGroup = cpu::kInt8Group;   ///< inputs sharing one weight scale
 
   QuantizedWeights() = default;
   /// w: n × k float32, PyTorch's nn.Linear layout.
@@ -60,6 +58,8 @@ class QuantizedWeights {
   /// W[c, i] itself (float32) at columns()[i · n + c]: what an outlier input
   /// multiplies (exactly: the outliers carry most of the quantization error).
   const float* columns() const noexcept { return columns_.data(); }
+  /// What the kernels take.
+  cpu::Int8Matrix view() const noexcept { return {packed(), scales(), zero_point_sums(), columns(), n_, k_}; }
 
  private:
   std::int8_t* packed_base() noexcept;
@@ -80,15 +80,17 @@ struct QuantizedRow {
 };
 
 /// A row's outliers: |x| > kOutlierRms × sqrt(mean of x²).
-inline constexpr double kOutlierRms = 4.0;
+inline constexpr double kOutlierRms = cpu::kOutlierRms;
 
 /// Quantizes x[0..k) into q[0..4·ceil(k/4)) (the padding gets the zero
-/// point). The portable reference; the AVX-512 path gives the same bytes.
+/// point). The portable reference (cpu/generic/int8.cc); every level's
+/// kernel quantizes to the same values.
 void quantize_row(const float* x, std::size_t k, std::uint8_t* q, QuantizedRow& row);
 
 /// y[r, c] ≈ Σ_i x[r, i] · W[c, i] for r < m (x row stride ldx, y row stride
 /// ldy ≥ w.n()); the epilogue (kernels::bias_activation) runs on each
-/// finished row, then the hook on each finished block of rows.
+/// finished row, then the hook on each finished block of rows. `isa`: the
+/// level whose kernel runs (it must run here).
 void gemm_quantized(const float* x, std::size_t ldx, std::size_t m, const QuantizedWeights& w, float* y,
                     std::size_t ldy, const Epilogue& epilogue = {}, RowBlockHook hook = {}, Isa isa = cpu_isa());
 

@@ -1,13 +1,11 @@
 #include "embetter/lite_text_encoder.h"
 
 #include <Eigen/Core>
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#endif
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/eigen.h"
+#include "cpu/kernel_table.h"
 #include "embetter/error.h"
 #include "embetter/truncated_svd.h"
 #include "io/safetensors.h"
@@ -28,29 +26,10 @@ constexpr std::size_t kProgressEvery = 1024;  // rows projected between cancella
 // The original casts idf_ and components_ to numpy float16 (round to nearest even).
 float round_to_half(float v) { return static_cast<float>(Eigen::half(v)); }
 
-// The same over millions of values (dim × vocabulary): F16C converts eight at
-// a time with the same rounding, where Eigen::half, compiled for the baseline
-// x86-64, converts in software.
-#if defined(__GNUC__) && defined(__x86_64__)
-__attribute__((target("avx,f16c"))) void round_to_half_f16c(float* v, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(v + i), _MM_FROUND_TO_NEAREST_INT);
-    _mm256_storeu_ps(v + i, _mm256_cvtph_ps(h));
-  }
-  for (; i < n; ++i) v[i] = round_to_half(v[i]);
-}
-#endif
-
-void round_to_half(float* v, std::size_t n) {
-#if defined(__GNUC__) && defined(__x86_64__)
-  if (__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx")) {
-    round_to_half_f16c(v, n);
-    return;
-  }
-#endif
-  for (std::size_t i = 0; i < n; ++i) v[i] = round_to_half(v[i]);
-}
+// The same over millions of values (dim × vocabulary): the kernel table's
+// (F16C converts eight at a time with the same rounding, where Eigen::half,
+// compiled for the baseline, converts in software).
+void round_to_half(float* v, std::size_t n) { cpu::kernels().round_to_half(v, n); }
 
 json params_to_json(const LiteTextEncoderParams& p) {
   const TfidfParams& t = p.tfidf;

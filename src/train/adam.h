@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <span>
 
+#include "cpu/kernel_table.h"
+
 namespace emb::train {
 
 struct AdamHyper {
@@ -19,9 +21,7 @@ struct AdamHyper {
 /// The per-step constants of the update, from the hyperparameters and the step
 /// number. torch divides √v by √(1-β2ᵗ); we multiply by its reciprocal, which
 /// saves a division per parameter and differs by at most an ulp of √v̂.
-struct AdamCoefficients {
-  float w1, b2, w2, inv_bc2_sqrt, eps, neg_step_size;
-};
+using AdamCoefficients = cpu::AdamCoefficients;
 AdamCoefficients adam_coefficients(const AdamHyper& hyper, std::int64_t step);
 
 /// One Adam step over a flat parameter buffer. `step` is the step number after

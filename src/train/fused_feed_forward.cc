@@ -6,150 +6,27 @@
 #include <limits>
 #include <utility>
 
-#include "core/avx512_math.h"
-#include "core/cpu_features.h"
 #include "embetter/error.h"
-#include "nn/cpu_isa.h"
-#include "train/adam_avx512.h"
-
-// GCC 12 warns about the unset upper lanes inside its own AVX-512 intrinsics' headers.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace emb::train {
 namespace {
 
-constexpr std::size_t kLanes = 16;
-// Tiles: kRowBlock rows (or kInputBlock inputs) × kVectorBlock vectors of 16
-// hidden units. 8 × 3 accumulators, 3 loaded vectors and a broadcast fit the
-// 32 AVX-512 registers; one FMA per accumulator per loaded value keeps the
-// FMA unit, not the loads, the limit.
-constexpr std::size_t kRowBlock = 8;
-constexpr std::size_t kInputBlock = 8;
-constexpr std::size_t kVectorBlock = 3;
+constexpr std::size_t kLanes = cpu::kFusedLanes;
 
 std::size_t padded(std::size_t n) { return (n + kLanes - 1) / kLanes * kLanes; }
 
-
 }  // namespace
 
-bool fused_feed_forward_available() { return nn::cpu_isa() == nn::Isa::Avx512; }
-
-#if EMB_X86_DISPATCH
-namespace {
-
-/// R rows × V vectors of h = σ(x W1ᵀ + b1). w1t, b1 and h point at the tile's
-/// first column (h at its first row); w1t's rows are w_stride apart, h's h_stride. On the tile's last vector, lanes outside
-/// `last` (past the hidden size) are set to 0, so the padding never reaches
-/// the head or its gradient.
-template <int R, int V>
-EMB_TARGET_AVX512 void hidden_tile(const float* const* x, std::size_t n_in, const float* w1t, std::size_t w_stride,
-                                   const float* b1, float* h, std::size_t h_stride, __mmask16 last) {
-  __m512 acc[R][V];
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 3
-    for (int c = 0; c < V; ++c) acc[r][c] = _mm512_setzero_ps();
-  }
-  for (std::size_t k = 0; k < n_in; ++k) {
-    __m512 w[V];
-#pragma GCC unroll 3
-    for (int c = 0; c < V; ++c) w[c] = _mm512_load_ps(w1t + k * w_stride + c * kLanes);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      const __m512 xb = _mm512_set1_ps(x[r][k]);
-#pragma GCC unroll 3
-      for (int c = 0; c < V; ++c) acc[r][c] = _mm512_fmadd_ps(xb, w[c], acc[r][c]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 3
-    for (int c = 0; c < V; ++c) {
-      __m512 s = simd::sigmoid16(_mm512_add_ps(acc[r][c], _mm512_load_ps(b1 + c * kLanes)));
-      if (c == V - 1) s = _mm512_maskz_mov_ps(last, s);
-      _mm512_store_ps(h + r * h_stride + c * kLanes, s);
-    }
-  }
-}
-
-/// The gradient of W1ᵀ for inputs [k0, k0 + KR) × V vectors, summed over the
-/// batch in registers (dW1ᵀ[k, j] = Σ_r x[r][k] · dz[r, j]), then Adam's update
-/// of the weights and moments under it. dz, p, m and v point at the tile's
-/// first column; p, m and v at input k0. dz's rows are dz_stride apart, the
-/// weights' w_stride.
-template <int KR, int V>
-EMB_TARGET_AVX512 void weight_grad_adam_tile(const float* const* x, std::size_t k0, std::size_t batch,
-                                             const float* dz, std::size_t dz_stride, float* p, float* m, float* v,
-                                             std::size_t w_stride, const AdamVectors& adam) {
-  __m512 acc[KR][V];
-#pragma GCC unroll 8
-  for (int i = 0; i < KR; ++i) {
-#pragma GCC unroll 3
-    for (int c = 0; c < V; ++c) acc[i][c] = _mm512_setzero_ps();
-  }
-  for (std::size_t r = 0; r < batch; ++r) {
-    __m512 d[V];
-#pragma GCC unroll 3
-    for (int c = 0; c < V; ++c) d[c] = _mm512_load_ps(dz + r * dz_stride + c * kLanes);
-    const float* xr = x[r] + k0;
-#pragma GCC unroll 8
-    for (int i = 0; i < KR; ++i) {
-      const __m512 xb = _mm512_set1_ps(xr[i]);
-#pragma GCC unroll 3
-      for (int c = 0; c < V; ++c) acc[i][c] = _mm512_fmadd_ps(xb, d[c], acc[i][c]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int i = 0; i < KR; ++i) {
-#pragma GCC unroll 3
-    for (int c = 0; c < V; ++c) {
-      const std::size_t at = i * w_stride + c * kLanes;
-      adam_update16(adam, acc[i][c], __mmask16(0xFFFF), p + at, m + at, v + at);
-    }
-  }
-}
-
-using HiddenTile = void (*)(const float* const*, std::size_t, const float*, std::size_t, const float*, float*,
-                            std::size_t, __mmask16);
-using GradTile = void (*)(const float* const*, std::size_t, std::size_t, const float*, std::size_t, float*, float*,
-                          float*, std::size_t, const AdamVectors&);
-
-template <int R>
-constexpr std::array<HiddenTile, kVectorBlock> hidden_tiles_of_rows() {
-  return {&hidden_tile<R, 1>, &hidden_tile<R, 2>, &hidden_tile<R, 3>};
-}
-template <int KR>
-constexpr std::array<GradTile, kVectorBlock> grad_tiles_of_inputs() {
-  return {&weight_grad_adam_tile<KR, 1>, &weight_grad_adam_tile<KR, 2>, &weight_grad_adam_tile<KR, 3>};
-}
-template <std::size_t... R>
-constexpr auto hidden_tile_table(std::index_sequence<R...>) {
-  return std::array{hidden_tiles_of_rows<int(R) + 1>()...};
-}
-template <std::size_t... K>
-constexpr auto grad_tile_table(std::index_sequence<K...>) {
-  return std::array{grad_tiles_of_inputs<int(K) + 1>()...};
-}
-/// [rows − 1][vectors − 1] → the tile kernel for that size.
-constexpr auto kHiddenTiles = hidden_tile_table(std::make_index_sequence<kRowBlock>{});
-constexpr auto kGradTiles = grad_tile_table(std::make_index_sequence<kInputBlock>{});
-
-__mmask16 last_vector_lanes(std::size_t hidden) {
-  const std::size_t tail = hidden % kLanes;
-  return tail == 0 ? __mmask16(0xFFFF) : __mmask16((1u << tail) - 1u);
-}
-
-}  // namespace
-#endif
+bool fused_feed_forward_available(Isa isa) { return isa_runs_here(isa) && cpu::kernels_for(isa).ff_hidden; }
 
 FusedFeedForwardTrainer::FusedFeedForwardTrainer(const FeedForwardShape& shape, std::size_t max_batch,
                                                  std::span<const float> params, std::span<const float> m,
-                                                 std::span<const float> v, int threads)
-    : shape_(shape),
+                                                 std::span<const float> v, int threads, Isa isa)
+    : kernels_(cpu::kernels_for(isa)),
+      shape_(shape),
       layout_{static_cast<std::size_t>(shape.n_in), static_cast<std::size_t>(shape.n_hidden),
               static_cast<std::size_t>(shape.n_classes), padded(static_cast<std::size_t>(shape.n_hidden))} {
-  EMB_ASSERT(fused_feed_forward_available());
+  EMB_ASSERT(fused_feed_forward_available(isa));
   EMB_ASSERT(params.size() == static_cast<std::size_t>(shape.n_params()) && m.size() == params.size() &&
              v.size() == params.size());
   const std::size_t vectors = layout_.hp / kLanes, split = (vectors + 1) / 2;
@@ -244,39 +121,7 @@ void FusedFeedForwardTrainer::store(std::span<float> params, std::span<float> m,
   to_tuner_layout(v_.data(), parts_[0].v_b2, v);
 }
 
-#if EMB_X86_DISPATCH
 namespace {
-
-/// h = σ(x W1ᵀ + b1) for the batch's rows and the hidden vectors [v0, v1),
-/// tile by tile. w1t: that part's block of W1ᵀ (n_in × (v1 − v0) vectors).
-void hidden_layer(const float* const* x, std::size_t batch, std::size_t n_in, std::size_t hidden, std::size_t hp,
-                  std::size_t v0, std::size_t v1, const float* w1t, const float* b1, float* h) {
-  const std::size_t vectors = hp / kLanes, w_stride = (v1 - v0) * kLanes;
-  const __mmask16 last = last_vector_lanes(hidden);
-  for (std::size_t c0 = v0; c0 < v1; c0 += kVectorBlock) {
-    const std::size_t nv = std::min(kVectorBlock, v1 - c0);
-    const __mmask16 tile_last = c0 + nv == vectors ? last : __mmask16(0xFFFF);
-    for (std::size_t r0 = 0; r0 < batch; r0 += kRowBlock) {
-      const std::size_t nr = std::min(kRowBlock, batch - r0);
-      kHiddenTiles[nr - 1][nv - 1](x + r0, n_in, w1t + (c0 - v0) * kLanes, w_stride, b1 + c0 * kLanes,
-                                   h + r0 * hp + c0 * kLanes, hp, tile_last);
-    }
-  }
-}
-
-/// One part's share of the logits h W2ᵀ: for each row and class, the sum over
-/// the hidden vectors [v0, v1), one FMA per vector in order, then reduced.
-EMB_TARGET_AVX512 void partial_logits(const float* h, std::size_t batch, std::size_t classes, std::size_t hp,
-                                      std::size_t v0, std::size_t v1, const float* w2, float* out) {
-  for (std::size_t r = 0; r < batch; ++r) {
-    for (std::size_t c = 0; c < classes; ++c) {
-      __m512 acc = _mm512_setzero_ps();
-      for (std::size_t v = v0; v < v1; ++v)
-        acc = _mm512_fmadd_ps(_mm512_load_ps(h + r * hp + v * kLanes), _mm512_load_ps(w2 + c * hp + v * kLanes), acc);
-      out[r * classes + c] = _mm512_reduce_add_ps(acc);
-    }
-  }
-}
 
 /// dL/dlogits = (softmax(logits) − onehot) / batch for the mean cross-entropy,
 /// logits = b2 + (first part's sums + second part's).
@@ -299,55 +144,6 @@ void logit_gradient(const float* first, const float* second, const float* b2, st
   }
 }
 
-/// For the hidden vectors [v0, v1): dz = (dL/dlogits · W2) ⊙ h(1 − h) and the
-/// gradients of b1 and of W2's columns there (into g_b1 and g_w2, laid out as
-/// b1 and W2).
-EMB_TARGET_AVX512 void hidden_gradients(const float* h, const float* d_logits, std::size_t batch, std::size_t classes,
-                                        std::size_t hp, std::size_t v0, std::size_t v1, const float* w2, float* dz,
-                                        float* g_b1, float* g_w2) {
-  const __m512 one = _mm512_set1_ps(1.0f);
-  for (std::size_t r = 0; r < batch; ++r) {
-    for (std::size_t v = v0; v < v1; ++v) {
-      __m512 acc = _mm512_setzero_ps();
-      for (std::size_t c = 0; c < classes; ++c)
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d_logits[r * classes + c]), _mm512_load_ps(w2 + c * hp + v * kLanes), acc);
-      const __m512 hv = _mm512_load_ps(h + r * hp + v * kLanes);
-      _mm512_store_ps(dz + r * hp + v * kLanes, _mm512_mul_ps(acc, _mm512_mul_ps(hv, _mm512_sub_ps(one, hv))));
-    }
-  }
-  for (std::size_t v = v0; v < v1; ++v) {
-    __m512 acc = _mm512_setzero_ps();
-    for (std::size_t r = 0; r < batch; ++r) acc = _mm512_add_ps(acc, _mm512_load_ps(dz + r * hp + v * kLanes));
-    _mm512_store_ps(g_b1 + v * kLanes, acc);
-  }
-  for (std::size_t c = 0; c < classes; ++c) {
-    for (std::size_t v = v0; v < v1; ++v) {
-      __m512 acc = _mm512_setzero_ps();
-      for (std::size_t r = 0; r < batch; ++r)
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(d_logits[r * classes + c]), _mm512_load_ps(h + r * hp + v * kLanes), acc);
-      _mm512_store_ps(g_w2 + c * hp + v * kLanes, acc);
-    }
-  }
-}
-
-/// W1's gradient and Adam's update of W1 for the hidden vectors [v0, v1),
-/// input block by input block, so the weights and moments stream through once
-/// in memory order. p, m, v: that part's blocks (n_in × (v1 − v0) vectors).
-EMB_TARGET_AVX512 void first_layer_grad_adam(const float* const* x, std::size_t batch, std::size_t n_in,
-                                             std::size_t hp, std::size_t v0, std::size_t v1, const float* dz, float* p,
-                                             float* m, float* v, const AdamCoefficients& coefficients) {
-  const AdamVectors adam(coefficients);
-  const std::size_t w_stride = (v1 - v0) * kLanes;
-  for (std::size_t k0 = 0; k0 < n_in; k0 += kInputBlock) {
-    const std::size_t nk = std::min(kInputBlock, n_in - k0);
-    for (std::size_t c0 = v0; c0 < v1; c0 += kVectorBlock) {
-      const std::size_t nv = std::min(kVectorBlock, v1 - c0);
-      const std::size_t at = k0 * w_stride + (c0 - v0) * kLanes;
-      kGradTiles[nk - 1][nv - 1](x, k0, batch, dz + c0 * kLanes, hp, p + at, m + at, v + at, w_stride, adam);
-    }
-  }
-}
-
 }  // namespace
 
 void FusedFeedForwardTrainer::forward_part(int index, const StepArgs& args) {
@@ -355,9 +151,9 @@ void FusedFeedForwardTrainer::forward_part(int index, const StepArgs& args) {
   const auto [n_in, hidden, classes, hp] = layout_;
   const std::size_t batch = args.rows.size();
   const float* p = params_.data();
-  hidden_layer(args.rows.data(), batch, n_in, hidden, hp, part.begin, part.end, p + n_in * part.begin * kLanes,
-               p + layout_.b1(), h_.data());
-  partial_logits(h_.data(), batch, classes, hp, part.begin, part.end, p + layout_.w2(),
+  kernels_.ff_hidden(args.rows.data(), batch, n_in, hidden, hp, part.begin, part.end, p + n_in * part.begin * kLanes,
+                     p + layout_.b1(), h_.data());
+  kernels_.ff_partial_logits(h_.data(), batch, classes, hp, part.begin, part.end, p + layout_.w2(),
                  partial_logits_[args.parity][static_cast<std::size_t>(index)].data());
 }
 
@@ -371,7 +167,7 @@ void FusedFeedForwardTrainer::backward_part(int index, const StepArgs& args) {
   float* p = params_.data();
   float* g_b1 = small_grads_.data();
   float* g_w2 = g_b1 + hp;
-  hidden_gradients(h_.data(), part.d_logits.data(), batch, classes, hp, part.begin, part.end, p + layout_.w2(),
+  kernels_.ff_hidden_gradients(h_.data(), part.d_logits.data(), batch, classes, hp, part.begin, part.end, p + layout_.w2(),
                    d_hidden_.data(), g_b1, g_w2);
   for (std::size_t c = 0; c < classes; ++c) {
     float sum = 0.0f;
@@ -389,13 +185,9 @@ void FusedFeedForwardTrainer::backward_part(int index, const StepArgs& args) {
   adam_update(args.adam, part.b2, part.g_b2, part.m_b2, part.v_b2);
 
   const std::size_t w1 = n_in * part.begin * kLanes;  // this part's block of W1ᵀ
-  first_layer_grad_adam(args.rows.data(), batch, n_in, hp, part.begin, part.end, d_hidden_.data(), p + w1,
+  kernels_.ff_first_layer_adam(args.rows.data(), batch, n_in, hp, part.begin, part.end, d_hidden_.data(), p + w1,
                         m_.data() + w1, v_.data() + w1, args.adam);
 }
-#else
-void FusedFeedForwardTrainer::forward_part(int, const StepArgs&) { EMB_ASSERT(false); }
-void FusedFeedForwardTrainer::backward_part(int, const StepArgs&) { EMB_ASSERT(false); }
-#endif
 
 // With a worker, each step has two meeting points: (1) the step's arguments
 // are published, (2) both parts' logit sums are written. The main thread does

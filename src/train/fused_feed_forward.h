@@ -1,6 +1,7 @@
 #pragma once
 // The FeedForwardTuner's training step (forward, backward and Adam) as a few
-// AVX-512 kernels over a training-time copy of its parameters.
+// vector kernels (the kernel table's ff_* entries: AVX-512, AVX2, NEON) over a
+// training-time copy of its parameters.
 //
 // Why a second implementation of feed_forward_net.h: at the sizes the tuner
 // trains (a few hundred inputs, ~10⁵ parameters, thousands of 32-row steps) one
@@ -15,7 +16,7 @@
 //    registers and Adam updates the weights and moments under it right away;
 //  - the head (hidden → classes) is small and done with vector dot products.
 // feed_forward_net.h stays the reference (double-precision gradient checks) and
-// the path for CPUs without AVX-512.
+// the path for the generic level, which has no such kernels.
 #include <array>
 #include <barrier>
 #include <cstddef>
@@ -25,13 +26,16 @@
 #include <vector>
 
 #include "core/aligned_vector.h"
+#include "core/isa.h"
+#include "cpu/kernel_table.h"
 #include "train/adam.h"
 #include "train/feed_forward_net.h"
 
 namespace emb::train {
 
-/// Whether FusedFeedForwardTrainer can run on this CPU (it needs AVX-512).
-bool fused_feed_forward_available();
+/// Whether FusedFeedForwardTrainer can run at level `isa` (AVX2, AVX-512 or
+/// NEON: the generic level has no fused kernels).
+bool fused_feed_forward_available(Isa isa = cpu_isa());
 
 class FusedFeedForwardTrainer {
  public:
@@ -39,9 +43,11 @@ class FusedFeedForwardTrainer {
   /// PyTorch's nn.Linear order) into the training layout. `max_batch`: the most
   /// rows step() will be given. With `threads` ≥ 2, a worker thread takes the
   /// second part of the hidden units (see Part); the result is bitwise the
-  /// same as with one thread.
+  /// same as with one thread. `isa`: the level whose kernels run (tests
+  /// compare them; fused_feed_forward_available(isa) must hold).
   FusedFeedForwardTrainer(const FeedForwardShape& shape, std::size_t max_batch, std::span<const float> params,
-                          std::span<const float> m, std::span<const float> v, int threads = 1);
+                          std::span<const float> m, std::span<const float> v, int threads = 1,
+                          Isa isa = cpu_isa());
   ~FusedFeedForwardTrainer();
   FusedFeedForwardTrainer(const FusedFeedForwardTrainer&) = delete;
   FusedFeedForwardTrainer& operator=(const FusedFeedForwardTrainer&) = delete;
@@ -104,6 +110,7 @@ class FusedFeedForwardTrainer {
   void run_worker();
   void stop_worker();
 
+  const cpu::KernelTable& kernels_;
   FeedForwardShape shape_;
   Layout layout_;
   AlignedVector<float> params_, m_, v_;

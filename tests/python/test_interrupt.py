@@ -133,12 +133,12 @@ def test_ctrl_c_stops_lite_text_encoder_fit():
 from embetter.text import LiteTextEncoder
 enc = LiteTextEncoder(dim=300, random_state=0).fit(random_texts(400, 60))
 before = enc.transform(["w1 w2 w3"])
-texts = random_texts(30000, 60)   # about 30 s at load 6 without Ctrl-C
+texts = random_texts(120000, 60)   # ~2 minutes at load 6 without Ctrl-C, ~8 s on an idle fast core
 """,
         call="enc.fit(texts)",
         after="assert (enc.transform(['w1 w2 w3']) == before).all()",  # the fit before is kept
         calibrate="LiteTextEncoder(dim=300, random_state=0).fit(texts[:3000])",  # about linear in the texts
-        scale=10,
+        scale=40,
     )
 
 
@@ -148,12 +148,12 @@ def test_ctrl_c_stops_lite_text_encoder_transform():
 from embetter.text import LiteTextEncoder
 base = random_texts(3000, 200)
 enc = LiteTextEncoder(dim=300, random_state=0).fit(base[:400])
-texts = base * 10   # about 20 s at load 6 without Ctrl-C
+texts = base * 40   # ~80 s at load 6 without Ctrl-C, ~8 s on an idle fast core
 """,
         call="enc.transform(texts)",
         after="assert enc.transform(base[:2]).shape == (2, 300)",
         calibrate="enc.transform(base)",
-        scale=10,
+        scale=40,
     )
 
 

@@ -22,11 +22,8 @@ std::vector<float> random_values(std::size_t n, unsigned seed) {
   return v;
 }
 
-std::vector<Isa> paths() {
-  std::vector<Isa> p{Isa::Generic};
-  if (cpu_isa() == Isa::Avx512) p.push_back(Isa::Avx512);
-  return p;
-}
+// Every level this CPU runs (generic, avx2, avx512, …), not only the widest.
+std::vector<Isa> paths() { return runnable_isas(); }
 
 TEST(PackedGemm, MatchesReferenceOnEveryShapeAndPath) {
   // Column counts off the 16-wide vectors, the 48-wide groups and the blocks
@@ -77,7 +74,7 @@ TEST(PackedGemm, EpilogueEqualsBiasActivationAfterTheProduct) {
       for (const float* b : {bias.data(), static_cast<const float*>(nullptr)}) {
         std::vector<float> want(m * n), got(m * n);
         gemm_packed(x.data(), k, m, packed, want.data(), n, {}, isa);
-        kernels::bias_activation(want.data(), m, n, b, act);
+        cpu::kernels_for(isa).bias_activation(want.data(), m, n, b, act);
         gemm_packed(x.data(), k, m, packed, got.data(), n, Epilogue{b, act}, {}, isa);
         for (std::size_t i = 0; i < m * n; ++i)
           ASSERT_EQ(got[i], want[i]) << isa_name(isa) << " activation " << int(act) << (b ? " bias" : "") << " at " << i;

@@ -27,11 +27,8 @@ std::vector<float> random_values(std::size_t n, unsigned seed, bool outliers = f
   return v;
 }
 
-std::vector<Isa> paths() {
-  std::vector<Isa> p{Isa::Generic};
-  if (int8_vnni_available()) p.push_back(Isa::Avx512);
-  return p;
-}
+// Every level this CPU runs (generic, avx2, avx512, avx512_vnni, …).
+std::vector<Isa> paths() { return runnable_isas(); }
 
 // y for one row of x, from the quantized row and the weights' integers.
 std::vector<float> reference_row(const float* x, std::size_t k, const QuantizedWeights& w) {
@@ -169,7 +166,7 @@ TEST(QuantizedGemm, EpilogueIsBiasActivationAfterTheProduct) {
 
 TEST(QuantizedGemm, ReportsWhetherVnniRuns) {
   // Not an assertion on the machine: says which path the other tests covered.
-  std::printf("int8 path here: %s\n", int8_vnni_available() ? "AVX-512 VNNI and portable" : "portable only");
+  for (Isa isa : paths()) std::printf("int8 kernels tested here: %s\n", std::string(isa_name(isa)).c_str());
   SUCCEED();
 }
 

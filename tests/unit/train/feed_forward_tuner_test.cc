@@ -82,8 +82,10 @@ TEST(FeedForwardTuner, SameSeedGivesBitwiseSameWeightsOtherSeedDoesNot) {
 }
 
 TEST(FeedForwardTuner, WithTheFusedStepTwoThreadsTrainBitwiseAsOne) {
-  if (!train::fused_feed_forward_available()) GTEST_SKIP() << "no AVX-512 (or EMB_ISA=generic): the portable step's oneDNN products may sum in another "
-                    "order on another thread count, so it is bitwise reproducible per thread count only";
+  if (!train::fused_feed_forward_available())
+    GTEST_SKIP() << "the generic level runs (a CPU without AVX2 or NEON, or EMB_ISA=generic): the portable step's "
+                    "oneDNN products may sum in another order on another thread count, so it is bitwise "
+                    "reproducible per thread count only";
   // Large enough a step (128 inputs × 256 hidden × 32 rows) for a second thread.
   const auto data = test::make_blobs(2, 48, 128, 3.0f, 4);
   FeedForwardTunerParams p = small_params(3);

@@ -1,4 +1,5 @@
-// The fused AVX-512 training step against the portable one
+// The fused training step, at every level that has it (AVX2, AVX-512, NEON),
+// against the portable one
 // (feed_forward_loss_and_grads + adam_step), which the finite-difference tests
 // check: same gradients (read from Adam's first moment after one step), same
 // updates, and the same trajectory over several steps, on shapes that exercise
@@ -49,9 +50,9 @@ void portable_steps(const FeedForwardShape& shape, const RowMat<float>& X, const
 
 void fused_steps(const FeedForwardShape& shape, const RowMat<float>& X, const std::vector<std::int32_t>& y,
                  const std::vector<std::vector<std::size_t>>& batches, const AdamHyper& hyper, Model& model,
-                 int threads = 1) {
+                 Isa isa, int threads = 1) {
   FusedFeedForwardTrainer trainer(shape, static_cast<std::size_t>(X.rows()), model.params, model.m, model.v,
-                                  threads);
+                                  threads, isa);
   std::int64_t step = 0;
   for (const auto& rows : batches) {
     std::vector<std::int32_t> batch_y;
@@ -74,15 +75,18 @@ Problem make_problem(Eigen::Index n_in, Eigen::Index hidden, Eigen::Index classe
   return p;
 }
 
-class FusedFeedForward : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!fused_feed_forward_available()) GTEST_SKIP() << "the fused step needs AVX-512: this CPU lacks it, or EMB_ISA=generic forces the portable "
-                    "step (as ctest's FeedForwardTuner.PortableStep does)";
-  }
-};
+// Every level this CPU runs that has the fused kernels (the generic level
+// has none: the tuner runs the portable step there).
+std::vector<Isa> fused_levels() {
+  std::vector<Isa> out;
+  for (Isa isa : runnable_isas())
+    if (fused_feed_forward_available(isa)) out.push_back(isa);
+  return out;
+}
 
-TEST_F(FusedFeedForward, OneStepHasThePortableGradientAndUpdate) {
+class FusedFeedForward : public ::testing::TestWithParam<Isa> {};
+
+TEST_P(FusedFeedForward, OneStepHasThePortableGradientAndUpdate) {
   Rng rng(3);
   // 37 inputs (4 blocks of 8 and 5), 21 hidden (2 vectors, 11 padded lanes),
   // 3 classes, 19 rows (2 blocks of 8 and 3).
@@ -93,7 +97,7 @@ TEST_F(FusedFeedForward, OneStepHasThePortableGradientAndUpdate) {
   const AdamHyper hyper{.lr = 1e-3f};
   Model portable = initial_model(p.shape, rng), fused = portable;
   portable_steps(p.shape, p.X, p.y, {rows}, hyper, portable);
-  fused_steps(p.shape, p.X, p.y, {rows}, hyper, fused);
+  fused_steps(p.shape, p.X, p.y, {rows}, hyper, fused, GetParam());
   for (std::size_t i = 0; i < portable.params.size(); ++i) {
     // After one step from zero moments, m = (1 − β1) · gradient.
     const float g = portable.m[i] / 0.1f, g_fused = fused.m[i] / 0.1f;
@@ -106,7 +110,7 @@ TEST_F(FusedFeedForward, OneStepHasThePortableGradientAndUpdate) {
   }
 }
 
-TEST_F(FusedFeedForward, StepsFollowThePortableTrajectory) {
+TEST_P(FusedFeedForward, StepsFollowThePortableTrajectory) {
   Rng rng(5);
   // 384 inputs and 200 hidden units as the benchmark; batches of 32 and a last one of 8.
   const Problem p = make_problem(384, 200, 2, 72, rng);
@@ -122,7 +126,7 @@ TEST_F(FusedFeedForward, StepsFollowThePortableTrajectory) {
   const AdamHyper hyper{.lr = 1e-2f};
   Model portable = initial_model(p.shape, rng), fused = portable;
   portable_steps(p.shape, p.X, p.y, batches, hyper, portable);
-  fused_steps(p.shape, p.X, p.y, batches, hyper, fused);
+  fused_steps(p.shape, p.X, p.y, batches, hyper, fused, GetParam());
   // The paths differ by rounding only, but Adam divides by √v: where a
   // gradient stays within ~1e-5 of zero (saturated units), rounding moves the
   // update visibly. So: nearly every parameter within 1e-5, every one within
@@ -149,27 +153,27 @@ std::vector<std::vector<std::size_t>> shuffled_batches(std::size_t rows, std::si
   return batches;
 }
 
-TEST_F(FusedFeedForward, TwoThreadsGiveBitwiseWhatOneGives) {
+TEST_P(FusedFeedForward, TwoThreadsGiveBitwiseWhatOneGives) {
   Rng rng(11);
   for (const Eigen::Index hidden : {200, 33, 17}) {  // parts of 7 + 6, 2 + 1 and 1 + 1 vectors
     const Problem p = make_problem(100, hidden, 3, 50, rng);
     const auto batches = shuffled_batches(50, 16, 3, rng);
     const AdamHyper hyper{.lr = 1e-2f};
     Model one = initial_model(p.shape, rng), two = one;
-    fused_steps(p.shape, p.X, p.y, batches, hyper, one, 1);
-    fused_steps(p.shape, p.X, p.y, batches, hyper, two, 2);
+    fused_steps(p.shape, p.X, p.y, batches, hyper, one, GetParam(), 1);
+    fused_steps(p.shape, p.X, p.y, batches, hyper, two, GetParam(), 2);
     EXPECT_EQ(one.params, two.params) << "hidden " << hidden;
     EXPECT_EQ(one.m, two.m) << "hidden " << hidden;
     EXPECT_EQ(one.v, two.v) << "hidden " << hidden;
   }
 }
 
-TEST_F(FusedFeedForward, AWorkerThreadStopsWhenTheTrainerGoesAway) {
+TEST_P(FusedFeedForward, AWorkerThreadStopsWhenTheTrainerGoesAway) {
   Rng rng(12);
   const Problem p = make_problem(64, 40, 2, 20, rng);
   Model model = initial_model(p.shape, rng);
   for (int steps : {0, 1, 4}) {
-    FusedFeedForwardTrainer trainer(p.shape, 20, model.params, model.m, model.v, 2);
+    FusedFeedForwardTrainer trainer(p.shape, 20, model.params, model.m, model.v, 2, GetParam());
     std::vector<std::size_t> rows(20);
     std::iota(rows.begin(), rows.end(), std::size_t{0});
     for (int s = 1; s <= steps; ++s) trainer.step(p.X.data(), rows, p.y, AdamHyper{}, s);
@@ -177,13 +181,13 @@ TEST_F(FusedFeedForward, AWorkerThreadStopsWhenTheTrainerGoesAway) {
   SUCCEED();
 }
 
-TEST_F(FusedFeedForward, StoreRoundTripsTheTunersLayout) {
+TEST_P(FusedFeedForward, StoreRoundTripsTheTunersLayout) {
   Rng rng(9);
   const FeedForwardShape shape{13, 17, 4};
   Model model = initial_model(shape, rng);
   for (auto& x : model.m) x = static_cast<float>(rng.normal());
   for (auto& x : model.v) x = static_cast<float>(rng.uniform(0.0, 1.0));
-  FusedFeedForwardTrainer trainer(shape, 4, model.params, model.m, model.v);
+  FusedFeedForwardTrainer trainer(shape, 4, model.params, model.m, model.v, 1, GetParam());
   Model back{std::vector<float>(model.params.size()), std::vector<float>(model.m.size()),
              std::vector<float>(model.v.size())};
   trainer.store(back.params, back.m, back.v);
@@ -191,6 +195,13 @@ TEST_F(FusedFeedForward, StoreRoundTripsTheTunersLayout) {
   EXPECT_EQ(back.m, model.m);
   EXPECT_EQ(back.v, model.v);
 }
+
+// An AVX2 machine runs the avx2 variant, an AVX-512 one avx2 and avx512, an
+// ARM one neon; a CPU with none of them instantiates nothing here, and
+// FeedForwardTuner's tests cover its portable step.
+INSTANTIATE_TEST_SUITE_P(Levels, FusedFeedForward, ::testing::ValuesIn(fused_levels()),
+                         [](const ::testing::TestParamInfo<Isa>& level) { return std::string(isa_name(level.param)); });
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(FusedFeedForward);
 
 }  // namespace
 }  // namespace emb::train

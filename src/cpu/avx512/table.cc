@@ -1,0 +1,22 @@
+#include "cpu/avx512/math.h"
+#include "cpu/levels.h"
+
+namespace emb::cpu::avx512 {
+
+void fill_table(KernelTable& t) {
+  t.isa = Isa::Avx512;
+  t.gemm_packed = gemm_packed;
+  t.bias_activation = bias_activation;
+  t.residual_layer_norm = residual_layer_norm;
+  t.softmax_rows = softmax_rows;
+  t.attention_head = attention_head;
+  t.attention_supports = attention_supports;
+  t.attention_scratch_floats = attention_scratch_floats;
+  t.adam = adam;
+  t.ff_hidden = ff_hidden;
+  t.ff_partial_logits = ff_partial_logits;
+  t.ff_hidden_gradients = ff_hidden_gradients;
+  t.ff_first_layer_adam = ff_first_layer_adam;
+}
+
+}  // namespace emb::cpu::avx512

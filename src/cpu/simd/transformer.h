@@ -1,0 +1,151 @@
+#pragma once
+// GELU, LayerNorm (mean and variance summed in double), softmax and pooling
+// on eight-float vectors, for the AVX2 and NEON levels. Include after vec8.h.
+#include <cmath>
+
+#include "cpu/generic/generic.h"
+
+namespace emb::cpu::EMB_SIMD_NAMESPACE {
+
+void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* bias, Activation act) {
+  if (act != Activation::GeluErf) return generic::bias_activation(y, rows, cols, bias, act);
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* row = y + r * cols;
+    std::size_t c = 0;
+    for (; c + 8 <= cols; c += 8) {
+      F8 v = load8(row + c);
+      if (bias) v = v + load8(bias + c);
+      store8(row + c, gelu_erf8(v));
+    }
+    if (c < cols) {
+      F8 v = load_first8(row + c, cols - c);
+      if (bias) v = v + load_first8(bias + c, cols - c);
+      store_first8(row + c, gelu_erf8(v), cols - c);
+    }
+  }
+}
+
+// Whole vectors in double (four lanes from each half), then the tail one by
+// one; the same order for every row.
+void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
+                         const float* gamma, const float* beta, float eps) {
+  const std::size_t whole = cols / 8 * 8;
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* xr = x + r * cols;
+    if (y) {
+      const float* yr = y + r * cols;
+      std::size_t c = 0;
+      for (; c < whole; c += 8) {
+        F8 t = load8(yr + c);
+        if (bias) t = t + load8(bias + c);
+        store8(xr + c, load8(xr + c) + t);
+      }
+      for (; c < cols; ++c) xr[c] = xr[c] + (bias ? yr[c] + bias[c] : yr[c]);
+    }
+    D4 sum_lo = zero4d(), sum_hi = zero4d();
+    for (std::size_t c = 0; c < whole; c += 8) {
+      const F8 v = load8(xr + c);
+      sum_lo = sum_lo + widen_low(v);
+      sum_hi = sum_hi + widen_high(v);
+    }
+    double sum = reduce_add4d(sum_lo + sum_hi);
+    for (std::size_t c = whole; c < cols; ++c) sum += xr[c];
+    const double mean = sum / static_cast<double>(cols);
+    const D4 mean_d = set4d(mean);
+    D4 sq_lo = zero4d(), sq_hi = zero4d();
+    for (std::size_t c = 0; c < whole; c += 8) {
+      const F8 v = load8(xr + c);
+      const D4 lo = widen_low(v) - mean_d, hi = widen_high(v) - mean_d;
+      sq_lo = fma4d(lo, lo, sq_lo);
+      sq_hi = fma4d(hi, hi, sq_hi);
+    }
+    double sq = reduce_add4d(sq_lo + sq_hi);
+    for (std::size_t c = whole; c < cols; ++c) {
+      const double d = xr[c] - mean;
+      sq += d * d;
+    }
+    const double var = sq / static_cast<double>(cols);
+    const float inv_f = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
+    const float mean_f = static_cast<float>(mean);
+    const F8 inv = set8(inv_f), mf = set8(mean_f);
+    std::size_t c = 0;
+    for (; c < whole; c += 8)
+      store8(xr + c, fma8((load8(xr + c) - mf) * inv, load8(gamma + c), load8(beta + c)));
+    for (; c < cols; ++c) xr[c] = std::fma((xr[c] - mean_f) * inv_f, gamma[c], beta[c]);
+  }
+}
+
+// One row's softmax numerators e = exp(s − max) over t values in place;
+// returns one over their sum. Lanes past t neither count nor are written.
+EMB_INLINE float softmax_numerators(float* s, std::size_t t, float max) {
+  const F8 mx = set8(max);
+  F8 sum = zero8();
+  std::size_t c = 0;
+  for (; c + 8 <= t; c += 8) {
+    const F8 e = exp8(load8(s + c) - mx);
+    sum = sum + e;
+    store8(s + c, e);
+  }
+  if (c < t) {
+    const F8 e = select_first8(t - c, exp8(load_first8(s + c, t - c) - mx), zero8());
+    sum = sum + e;
+    store_first8(s + c, e, t - c);
+  }
+  return 1.0f / reduce_add8(sum);
+}
+
+EMB_INLINE float row_max(const float* s, std::size_t t) {
+  F8 mx = set8(-INFINITY);
+  std::size_t c = 0;
+  for (; c + 8 <= t; c += 8) mx = max8(mx, load8(s + c));
+  if (c < t) mx = max8(mx, select_first8(t - c, load_first8(s + c, t - c), set8(-INFINITY)));
+  return reduce_max8(mx);
+}
+
+void softmax_rows(float* x, std::size_t rows, std::size_t cols, std::size_t ld) {
+  if (cols == 0) return;
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* row = x + r * ld;
+    const F8 inv = set8(softmax_numerators(row, cols, row_max(row, cols)));
+    std::size_t c = 0;
+    for (; c + 8 <= cols; c += 8) store8(row + c, load8(row + c) * inv);
+    if (c < cols) store_first8(row + c, load_first8(row + c, cols - c) * inv, cols - c);
+  }
+}
+
+void sum_rows(const float* x, std::size_t rows, std::size_t cols, std::size_t ld, bool weighted, float* out) {
+  std::size_t c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    F8 acc = zero8();
+    for (std::size_t r = 0; r < rows; ++r)
+      acc = weighted ? acc + load8(x + r * ld + c) * set8(static_cast<float>(r + 1)) : acc + load8(x + r * ld + c);
+    store8(out + c, acc);
+  }
+  for (; c < cols; ++c) {
+    float acc = 0.0f;
+    for (std::size_t r = 0; r < rows; ++r) acc += weighted ? x[r * ld + c] * static_cast<float>(r + 1) : x[r * ld + c];
+    out[c] = acc;
+  }
+}
+
+void max_rows(const float* x, std::size_t rows, std::size_t cols, std::size_t ld, float* out) {
+  std::size_t c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    F8 acc = load8(x + c);
+    for (std::size_t r = 1; r < rows; ++r) acc = max8(acc, load8(x + r * ld + c));
+    store8(out + c, acc);
+  }
+  for (; c < cols; ++c) {
+    float acc = x[c];
+    for (std::size_t r = 1; r < rows; ++r) acc = acc > x[r * ld + c] ? acc : x[r * ld + c];
+    out[c] = acc;
+  }
+}
+
+void round_to_half(float* v, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) store8(v + i, round_to_half8(load8(v + i)));
+  if (i < n) store_first8(v + i, round_to_half8(load_first8(v + i, n - i)), n - i);
+}
+
+}  // namespace emb::cpu::EMB_SIMD_NAMESPACE
