@@ -4,8 +4,9 @@
 One run encodes the same texts with the real all-MiniLM-L6-v2 through
 
   * ours: embetter's SentenceEncoder (the Python binding over the C++ core);
-  * int8: the same with precision="int8" (int8 products, AVX-512 VNNI), its
-    per-text cosine to ours (fp32) reported next to the speed;
+  * int8: the same with precision="int8" (int8 products: vpdpbusd on
+    AVX-512 VNNI, vpmaddwd on AVX2), its per-text cosine to ours (fp32)
+    reported next to the speed;
   * sentence-transformers with the torch on disk, torch.set_num_threads(N);
   * ONNX Runtime on the same model exported with torch.onnx (mean pooling and
     L2 normalisation inside the graph), all graph optimisations on,
@@ -17,7 +18,9 @@ at the model's 256 tokens), at each thread count. Every engine is timed from
 texts to normalised embeddings (its tokenizer included) in its own
 subprocess, with the thread-count environment set for it, after a warm-up
 batch, as the best of --rounds (2) passes over all of them × --repeats (2)
-runs in each process, every engine alike. It also measures the machine's fp32 GEMM peak in the same run, the
+runs in each process, every engine alike. It also measures, in the same run,
+the register-only fp32 FMA peak at the level our kernels run at (bench/peak/,
+what "% of peak" divides by) and a 2048³ GEMM through the BLAS libraries, the
 FLOPs of the real (unpadded) tokens, our largest difference from
 sentence-transformers, and the peak RSS of `embetter encode` (C++ only) over
 the IMDB reviews.
@@ -29,9 +32,14 @@ start-up excluded (a run on one text measures it), should stay flat, and peak
 RSS should not grow. Each size runs once per round (--rounds), and the
 fastest of its runs is kept.
 
+--isa LEVEL runs our engines at that instruction-set level (EMB_ISA=LEVEL:
+generic, avx2, avx512, avx512_vnni) and the references at the CPU's own: on
+an AVX-512 machine, --isa avx2 compares our AVX2 kernels with references
+that use AVX-512, a stricter test than an AVX2-only machine gives.
+
 usage (from the repository root, after scripts/build.sh):
   .venv/bin/python bench/encoder_vs_references.py [--threads 1 2] [--short 640] [--long 192] [--rounds 2] [--repeats 2]
-      [--rss-texts 5000] [--scale [N ...]] [--scale-texts long|short] [--engines ours st ort]
+      [--rss-texts 5000] [--scale [N ...]] [--scale-texts long|short] [--engines ours st ort] [--isa avx2]
   # the memory and scale runs alone (no engine comparison):
   .venv/bin/python bench/encoder_vs_references.py --engines --threads 2 --scale
 
@@ -90,8 +98,17 @@ def flops_of_text(tokens: int) -> float:
     return LAYERS * (per_token * tokens + attention)
 
 
-def thread_env(threads: int) -> dict[str, str]:
+# The level our engines run at (--isa; None: the CPU's own, EMB_ISA as the
+# caller's environment says).
+OUR_ISA: str | None = None
+
+
+def thread_env(threads: int, ours: bool = False) -> dict[str, str]:
     env = dict(os.environ)
+    if ours and OUR_ISA:
+        env["EMB_ISA"] = OUR_ISA
+    elif not ours:
+        env.pop("EMB_ISA", None)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"):
         env[var] = str(threads)
     env["TOKENIZERS_PARALLELISM"] = "true" if threads > 1 else "false"
@@ -115,11 +132,13 @@ def worker_encode(engine: str, model: Path, onnx_path: Path, texts_file: Path, t
         enc = _core.SentenceEncoder(str(model), batch_size=BATCH, num_threads=threads,
                                     precision="int8" if engine == "int8" else "fp32")
         run = lambda t: np.asarray(enc.encode(t))  # noqa: E731
+        isa = _core.kernel_isa()
     elif engine == "st":
         import torch
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(threads)
+        isa = f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}"
         st = SentenceTransformer(str(model), device="cpu")
         st.max_seq_length = MAX_TOKENS
         run = lambda t: st.encode(t, batch_size=BATCH, convert_to_numpy=True)  # noqa: E731
@@ -133,6 +152,7 @@ def worker_encode(engine: str, model: Path, onnx_path: Path, texts_file: Path, t
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        isa = f"onnxruntime {ort.__version__}, MLAS at the CPU's widest level"
         tok = Tokenizer.from_file(str(model / "tokenizer.json"))
         tok.enable_truncation(MAX_TOKENS)
         tok.no_padding()   # the model's tokenizer.json pads to 128; we pad per batch
@@ -164,7 +184,7 @@ def worker_encode(engine: str, model: Path, onnx_path: Path, texts_file: Path, t
         runs.append({"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - cpu0})
     best = min(runs, key=lambda r: r["seconds"])
     np.save(out / "embeddings.npy", np.asarray(emb, dtype=np.float32))
-    (out / "time.json").write_text(json.dumps({**best, "all_seconds": [r["seconds"] for r in runs]}))
+    (out / "time.json").write_text(json.dumps({**best, "all_seconds": [r["seconds"] for r in runs], "isa": isa}))
 
 
 def worker_gemm(threads: int, out: Path) -> None:
@@ -246,8 +266,24 @@ def worker_export(model: Path, onnx_path: Path) -> None:
 # ------------------------------------------------------------------ driver --
 
 
-def run_worker(args: list[str], threads: int) -> None:
-    subprocess.run([PY, __file__, "--worker", *args], check=True, env=thread_env(threads))
+def run_worker(args: list[str], threads: int, ours: bool = False) -> None:
+    subprocess.run([PY, __file__, "--worker", *args], check=True, env=thread_env(threads, ours))
+
+
+def fma_peak(build: Path, threads: int) -> float:
+    """GFLOP/s of `threads` threads of register-only fused multiply-adds at
+    the level our kernels run at (gemm_bench --peak-only)."""
+    level = OUR_ISA or cpu_level()
+    out = subprocess.run([str(build / "bench" / "gemm_bench"), "--peak-only", "--isa", level, "--threads",
+                          str(threads)], check=True, capture_output=True, text=True).stdout
+    return float(out.split(":")[-1].split()[0])
+
+
+def cpu_level() -> str:
+    """The level our kernels run at without --isa."""
+    out = subprocess.run([PY, "-c", "from embetter import _core; print(_core.kernel_isa())"], check=True,
+                         capture_output=True, text=True, env=thread_env(1, ours=True)).stdout
+    return out.strip()
 
 
 def export_onnx(model: Path, cache: Path) -> Path:
@@ -272,7 +308,7 @@ def run_cli_encode(cli: Path, model: Path, src: Path, threads: int, tmp: Path) -
     out = tmp / "encoded.npy"
     t0 = time.perf_counter()
     proc = subprocess.Popen([str(cli), "--quiet", "--threads", str(threads), "encode", "--model", str(model), "--in",
-                             str(src), "--out", str(out)], env=thread_env(threads))
+                             str(src), "--out", str(out)], env=thread_env(threads, ours=True))
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
@@ -308,8 +344,12 @@ def main() -> None:
     p.add_argument("--build", type=Path, default=ROOT / "build")
     p.add_argument("--cache", type=Path,
                    default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "embetter-bench")
+    p.add_argument("--isa", choices=["generic", "avx2", "avx512", "avx512_vnni", "neon"],
+                   help="run our engines at this level (EMB_ISA); the references run at the CPU's own")
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     a = p.parse_args()
+    global OUR_ISA
+    OUR_ISA = a.isa
 
     if a.worker:
         kind, *rest = a.worker
@@ -344,6 +384,7 @@ def main() -> None:
 
     results: dict = {}
     gemm: dict = {}
+    fma: dict = {}
     with tempfile.TemporaryDirectory(prefix="embetter-bench-") as tmp_name:
         tmp = Path(tmp_name)
         texts_files = {}
@@ -363,6 +404,9 @@ def main() -> None:
                 print(f"round {rnd + 1}: GEMM 2048³ fp32, {threads} thread(s): " +
                       ", ".join(f"{k} {v:.0f}" for k, v in measured.items()) + f" GFLOP/s (load {load():.2f})",
                       file=sys.stderr)
+                fma[threads] = max(fma.get(threads, 0.0), fma_peak(a.build, threads))
+                print(f"round {rnd + 1}: FMA peak at {OUR_ISA or cpu_level()}, {threads} thread(s): "
+                      f"{fma[threads]:.0f} GFLOP/s (best so far)", file=sys.stderr)
             for w, texts in workloads.items():
                 for threads in a.threads:
                     for engine in a.engines:
@@ -370,7 +414,7 @@ def main() -> None:
                         out.mkdir()
                         before = load()
                         run_worker(["encode", engine, str(model), str(onnx_path), str(texts_files[w]), str(threads),
-                                    str(a.repeats), str(out)], threads)
+                                    str(a.repeats), str(out)], threads, ours=engine in ("ours", "int8"))
                         t = json.loads((out / "time.json").read_text())
                         print(f"round {rnd + 1}: {engine:4} {w:5} {threads} thread(s): "
                               f"{len(texts) / t['seconds']:7.1f} texts/s ({t['seconds']:.2f} s wall, "
@@ -419,7 +463,7 @@ def main() -> None:
 
     # ------------------------------------------------------------ report --
     if a.engines:
-        report_engines(a, workloads, results, gemm, flops, lengths)
+        report_engines(a, workloads, results, gemm, fma, flops, lengths)
     model_mb = (model / "model.safetensors").stat().st_size / 2**20
     for r in rss:
         print(f"- `embetter encode` on {r['texts']} IMDB reviews ({max(a.threads)} threads): peak RSS "
@@ -455,23 +499,26 @@ def report_scale(a, scale: list[dict], model_mb: float) -> None:
               f"peak RSS grows by {growth:.0f} MB from {n0} to {n1} texts")
 
 
-def report_engines(a, workloads, results, gemm, flops, lengths) -> None:
+def report_engines(a, workloads, results, gemm, fma, flops, lengths) -> None:
     import numpy as np
 
-    peak = {t: max(v.values()) for t, v in gemm.items()}
+    peak = fma
     print(f"\n### all-MiniLM-L6-v2, batch {BATCH}, texts/s (higher is better)\n")
     print(f"Machine: {os.cpu_count()} CPUs ({cpu_model()}); load average at the start of each run in brackets. "
           f"Short: {a.short} texts of new-dataset.jsonl ({np.mean(lengths['short']):.1f} tokens on average); "
           f"long: {a.long} IMDB reviews truncated at {MAX_TOKENS} tokens ({np.mean(lengths['long']):.1f} tokens). "
-          f"Times are from texts to normalised embeddings, tokenizer included, the best of {a.rounds * a.repeats} runs.\n")
+          f"Times are from texts to normalised embeddings, tokenizer included, the best of {a.rounds * a.repeats} runs.")
     names = {"ours": "embetter", "int8": "embetter int8", "st": "sentence-transformers (torch)",
              "ort": "ONNX Runtime"}
+    ran_at = {e: sorted({r["isa"] for (engine, _, _), r in results.items() if engine == e}) for e in a.engines}
+    print("Instruction sets: " + "; ".join(f"{names[e]}: {', '.join(ran_at[e])}" for e in a.engines) +
+          f" (CPU flags: {cpu_flags()}).\n")
     head = "| workload | threads | " + " | ".join(names[e] for e in a.engines)
     cols = len(a.engines)
     if "ours" in a.engines:
         others = [e for e in a.engines if e not in ("ours", "int8")]
         head += "".join(f" | ours ÷ {names[e].split(' (')[0]}" for e in others)
-        head += " | ours GFLOP/s (% of GEMM peak)"
+        head += " | ours GFLOP/s (% of FMA peak)"
         cols += len(others) + 1
     # int8's ratios: against the references and our own fp32.
     int8_vs = [e for e in a.engines if e != "int8"] if "int8" in a.engines else []
@@ -496,14 +543,16 @@ def report_engines(a, workloads, results, gemm, flops, lengths) -> None:
             print(f"| {w} | {threads} | " + " | ".join(cells) + " |")
     print()
     base = min(a.threads)
+    level = OUR_ISA or cpu_level()
     for threads in a.threads:
         note = ""
         if threads > base and peak[threads] < 0.75 * peak[base] * threads / base:
             # Another process held a core: the percentages of this row overstate the efficiency.
             note = (f" (less than {0.75 * threads / base:.1f}× the {base}-thread peak: other load shared the cores, "
                     "so this row's % of peak is overstated)")
-        print(f"- fp32 GEMM peak, 2048³, {threads} thread(s): " +
-              ", ".join(f"{k} {v:.0f}" for k, v in gemm[threads].items()) + " GFLOP/s" + note)
+        print(f"- FMA peak at {level} (registers only, % of peak above), {threads} thread(s): "
+              f"{peak[threads]:.0f} GFLOP/s{note}; a 2048³ fp32 GEMM: " +
+              ", ".join(f"{k} {v:.0f}" for k, v in gemm[threads].items()) + " GFLOP/s")
     print(f"- Useful work: {flops['short'] / len(workloads['short']) / 1e6:.1f} MFLOP per short text, "
           f"{flops['long'] / len(workloads['long']) / 1e6:.1f} per long text (real tokens only, attention included)")
     if "ours" in a.engines and "st" in a.engines:
@@ -541,6 +590,19 @@ def report_engines(a, workloads, results, gemm, flops, lengths) -> None:
         for w in workloads:
             s = results[("ours", w, lo)]["seconds"] / results[("ours", w, hi)]["seconds"]
             print(f"- ours, {w}: {hi} threads = {s:.2f}× {lo} thread(s)")
+
+
+def cpu_flags() -> str:
+    """The vector extensions /proc/cpuinfo lists (avx2, avx512f, avx512_vnni, ...)."""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("flags"):
+                flags = line.split(":", 1)[1].split()
+                return " ".join(f for f in ("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni")
+                                if f in flags)
+    except OSError:
+        pass
+    return "unknown"
 
 
 def cpu_model() -> str:

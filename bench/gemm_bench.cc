@@ -5,7 +5,7 @@
 // of the calling thread and of the fastest call (the machine may be shared).
 //
 // usage: gemm_bench [--rows 400 800 6500] [--seconds 0.3] [--isa avx2]
-//        gemm_bench --peak-only [--isa avx2]   # the FMA peak line alone
+//        gemm_bench --peak-only [--isa avx2] [--threads 2]   # the FMA peak line alone
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -69,7 +69,9 @@ int main(int argc, char** argv) {
   std::string isa_option;
   bool peak_only = false;
   app.add_option("--isa", isa_option, "the level whose kernel runs (default: this CPU's, capped by EMB_ISA)");
+  int peak_threads = 1;
   app.add_flag("--peak-only", peak_only, "print the level's register-only FMA peak and stop");
+  app.add_option("--threads", peak_threads, "threads of the peak loop (run at once, rates summed)");
   CLI11_PARSE(app, argc, argv);
   emb::Isa isa = emb::cpu_isa();
   if (!isa_option.empty()) {
@@ -81,7 +83,8 @@ int main(int argc, char** argv) {
     isa = *parsed;
   }
   const std::string name(emb::isa_name(isa));
-  std::printf("%s FMA peak (registers only, best of 5): %.1f GFLOP/s\n", name.c_str(), emb::bench::fma_peak_gflops(isa));
+  std::printf("%s FMA peak (registers only, best of 5, %d thread(s)): %.1f GFLOP/s\n", name.c_str(), peak_threads,
+              emb::bench::fma_peak_gflops(isa, peak_threads));
   if (peak_only) return 0;
   openblas_set_num_threads(1);
   std::mt19937 rng(1);

@@ -13,6 +13,7 @@
 #include "data_path.h"
 #include "embetter/error.h"
 #include "embetter/feed_forward_tuner.h"
+#include "embetter/isa.h"
 #include "embetter/jsonl.h"
 #include "embetter/logistic_regression.h"
 #include "embetter/metrics.h"
@@ -135,6 +136,9 @@ class Demo {
                      [&] { return encode_texts(encoder_, {train_.texts, test_.texts}, {console_, o_.seed, o_.precision}); });
     // The fallback is part of the result: a reader comparing reports must see it.
     report_.encoder = note.empty() ? encoded_.description : note + ". " + encoded_.description;
+    std::string levels;
+    for (const std::string& level : runnable_kernel_isas()) levels += (levels.empty() ? "" : ", ") + level;
+    report_.kernels = kernel_isa() + " (this CPU runs " + levels + "; EMB_ISA=<level> caps it)";
   }
 
   void tune_and_evaluate(int hidden_dim) {
@@ -201,7 +205,7 @@ class Demo {
     io::write_file_atomic(out / "report.md", render_markdown(report_));
     io::write_file_atomic(out / "report.html", render_html(report_));
     if (console_.quiet()) return;
-    std::cout << results_table(report_) << "\n";
+    std::cout << results_table(report_) << "CPU kernels: " << report_.kernels << "\n\n";
     for (const std::string& v : verdicts(report_)) std::cout << v << "\n";
     std::cout << "\nwrote " << (out / "report.html").string() << ", " << (out / "report.md").string() << " and "
               << charts_.size() << " charts in " << out.string() << "\n";

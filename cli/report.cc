@@ -94,6 +94,7 @@ std::string render_markdown(const DemoReport& r) {
   md << "# embetter demo: finetuning embeddings with " << r.train_size << " labelled examples\n\n";
   md << setup_sentence(r) << "\n\n";
   md << "Encoder: " << r.encoder << ".\n\n";
+  md << "CPU kernels: " << r.kernels << ".\n\n";
   md << "Tuners: " << r.tuners << ".\n\n";
   md << "## Results\n\n";
   md << "| embedding | dims | logistic regression test accuracy | silhouette of the 2-D PCA points |\n";
@@ -125,6 +126,7 @@ std::string render_html(const DemoReport& r) {
   h << "<h1>embetter demo: finetuning embeddings with " << r.train_size << " labelled examples</h1>\n";
   h << "<p>" << io::escape_markup(setup_sentence(r)) << "</p>\n";
   h << "<p>Encoder: " << io::escape_markup(r.encoder) << ".</p>\n";
+  h << "<p>CPU kernels: " << io::escape_markup(r.kernels) << ".</p>\n";
   h << "<p>Tuners: " << io::escape_markup(r.tuners) << ".</p>\n";
   h << "<h2>Results</h2>\n<table>\n<tr><th>embedding</th><th>dims</th><th>logistic regression test accuracy</th>"
     << "<th>silhouette of the 2-D PCA points</th></tr>\n";

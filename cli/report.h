@@ -30,6 +30,7 @@ struct DemoReport {
   std::size_t train_size = 0, test_size = 0;
   std::string class_counts;  // e.g. "neg 993, pos 1007" (test set)
   std::string encoder;       // how the texts were encoded
+  std::string kernels;       // the instruction-set level the kernels ran at, e.g. "avx2 (this CPU runs generic, avx2)"
   std::string tuners;        // the tuners' settings
   std::vector<EmbeddingOutcome> outcomes;  // outcomes[0] is the raw embedding
   std::vector<StepTiming> timings;

@@ -7,9 +7,10 @@
 
 namespace emb::bench {
 
-/// fp32 GFLOP/s of one thread's fused multiply-adds (2 FLOPs each) at `isa`'s
-/// width: AVX-512 (avx512, avx512_vnni), AVX2 (avx2), 0 for generic/neon here.
-double fma_peak_gflops(Isa isa);
+/// fp32 GFLOP/s of `threads` threads' fused multiply-adds (2 FLOPs each, the
+/// threads running at once, their rates summed) at `isa`'s width: AVX-512
+/// (avx512, avx512_vnni), AVX2 (avx2); 0 for generic and neon.
+double fma_peak_gflops(Isa isa, int threads = 1);
 
 /// int8 GOP/s (2 per byte product) of one thread's integer multiply-adds as
 /// `isa`'s int8 kernel does them: vpdpbusd (avx512_vnni), vpmaddwd + vpaddd

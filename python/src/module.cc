@@ -1,8 +1,10 @@
 // embetter._core: the C++ core seen from Python. Each bind_*.cc registers
 // one family of classes; this file wires them up and maps our exceptions.
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include "embetter/error.h"
+#include "embetter/isa.h"
 #include "embetter/threads.h"
 
 namespace py = pybind11;
@@ -39,6 +41,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("set_num_threads", &emb::set_num_threads, py::arg("n"),
         "Threads for every pool embetter uses; <= 0 means all cores.");
   m.def("num_threads", &emb::num_threads);
+  m.def("kernel_isa", &emb::kernel_isa,
+        "The instruction-set level embetter's kernels run at (e.g. 'avx2'); EMB_ISA caps it.");
+  m.def("runnable_kernel_isas", &emb::runnable_kernel_isas, "Every level this CPU runs, narrowest first.");
 
   emb::py_bind::register_finetune(m);
   emb::py_bind::register_text(m);

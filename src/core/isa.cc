@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+
+#include "embetter/isa.h"
 
 namespace emb {
 namespace {
@@ -106,6 +109,14 @@ std::vector<Isa> runnable_isas() {
   std::vector<Isa> out;
   for (Isa isa : kAllIsas)
     if (isa_runs_here(isa)) out.push_back(isa);
+  return out;
+}
+
+std::string kernel_isa() { return std::string(isa_name(cpu_isa())); }
+
+std::vector<std::string> runnable_kernel_isas() {
+  std::vector<std::string> out;
+  for (Isa isa : runnable_isas()) out.emplace_back(isa_name(isa));
   return out;
 }
 

@@ -64,6 +64,10 @@ struct Int8Matrix {
   const float* zero_sums;      ///< Σ_g scale(c, g) · Σ_{i in g} value(c, i)
   const float* columns;        ///< W[c, i] at columns[i·n + c]
   std::size_t n, k;
+  /// packed's values as int16, in the same order, or null: levels whose int8
+  /// kernel multiplies int16 (KernelTable::int8_wide_weights) read them
+  /// instead of sign-extending each byte as it is loaded.
+  const std::int16_t* wide = nullptr;
   std::size_t quads() const noexcept { return (k + 3) / 4; }
   std::size_t groups() const noexcept { return (k + kInt8Group - 1) / kInt8Group; }
   std::size_t panels() const noexcept { return (n + kInt8Panel - 1) / kInt8Panel; }
@@ -88,12 +92,7 @@ struct Int8Scratch {
   float* outlier_value;
 };
 
-/// The most rows one int8 block kernel call takes. Small so that the
-/// block's y (24 × n floats, ≤ 147 KiB on MiniLM) stays in L2 beside W, which
-/// is then read from L2 once per block: with 96 rows y pushed W out to L3
-/// (measured with VNNI: MiniLM's four products at m = 900 went from ~175 to
-/// ~205 GOP/s, short texts +10%).
-inline constexpr std::size_t kInt8RowBlock = 24;
+
 
 /// Adam's per-step constants (train/adam.h forms them).
 struct AdamCoefficients {
@@ -141,9 +140,13 @@ struct KernelTable {
   void (*max_rows)(const float* x, std::size_t rows, std::size_t cols, std::size_t ld, float* out) = nullptr;
 
   // ---- int8 products (nn/quantized_gemm.h) ----
+  /// Whether this level's int8_block runs faster with Int8Matrix::wide.
+  bool int8_wide_weights = false;
+  /// The most rows one int8_block call takes (the caller's row blocks).
+  std::size_t int8_rows = 24;
   /// Bytes of Int8Scratch::q this level needs for `rows` rows of k inputs.
   std::size_t (*int8_q_bytes)(std::size_t rows, std::size_t k) = nullptr;
-  /// One block of ≤ kInt8RowBlock rows: quantizes them into s, multiplies,
+  /// One block of ≤ int8_rows rows: quantizes them into s, multiplies,
   /// then the zero point, scale, outliers and epilogue. Every level gives
   /// bitwise the generic result (exact integer sums, the same float steps).
   void (*int8_block)(const float* x, std::size_t ldx, std::size_t rows, const Int8Matrix& w, float* y,

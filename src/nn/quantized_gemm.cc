@@ -37,7 +37,7 @@ cpu::Int8Scratch scratch(std::size_t rows, std::size_t q_bytes, std::size_t k) {
 
 }  // namespace
 
-QuantizedWeights::QuantizedWeights(const float* w, std::size_t n, std::size_t k) : n_(n), k_(k) {
+QuantizedWeights::QuantizedWeights(const float* w, std::size_t n, std::size_t k, Isa isa) : n_(n), k_(k) {
   const std::size_t pn = padded_n(), quads = this->quads();
   // 64 bytes per panel and quad; the vector is over-allocated so that the
   // panels can start on a cache line (aligned loads in the kernel).
@@ -68,6 +68,7 @@ QuantizedWeights::QuantizedWeights(const float* w, std::size_t n, std::size_t k)
     zero_sums_[c] = static_cast<float>(zero_sum);
     for (std::size_t i = 0; i < k; ++i) base[((c / kPanel * quads + i / 4) * kPanel + c % kPanel) * 4 + i % 4] = values[i];
   }
+  if (cpu::kernels_for(isa).int8_wide_weights) wide_.assign(base, base + panels() * quads * 64);
 }
 
 std::int8_t* QuantizedWeights::packed_base() noexcept {
@@ -102,8 +103,8 @@ void gemm_quantized(const float* x, std::size_t ldx, std::size_t m, const Quanti
     return;
   }
   const cpu::Int8Matrix view = w.view();
-  for (std::size_t m0 = 0; m0 < m; m0 += cpu::kInt8RowBlock) {
-    const std::size_t mb = std::min(cpu::kInt8RowBlock, m - m0);
+  for (std::size_t m0 = 0; m0 < m; m0 += kernels.int8_rows) {
+    const std::size_t mb = std::min(kernels.int8_rows, m - m0);
     const cpu::Int8Scratch s = scratch(mb, kernels.int8_q_bytes(mb, w.k()), w.k());
     kernels.int8_block(x + m0 * ldx, ldx, mb, view, y + m0 * ldy, ldy, epilogue, s);
     if (hook.fn) hook.fn(hook.context, m0, m0 + mb);

@@ -19,6 +19,7 @@
 #include <span>
 #include <vector>
 
+#include "core/aligned_vector.h"
 #include "core/isa.h"
 #include "cpu/kernel_table.h"
 #include "nn/gemm.h"
@@ -31,8 +32,10 @@ class QuantizedWeights {
   static constexpr std::size_t kGroup = cpu::kInt8Group;   ///< inputs sharing one weight scale
 
   QuantizedWeights() = default;
-  /// w: n × k float32, PyTorch's nn.Linear layout.
-  QuantizedWeights(const float* w, std::size_t n, std::size_t k);
+  /// w: n × k float32, PyTorch's nn.Linear layout. `isa`: the level whose
+  /// kernel will multiply them; where that kernel works on int16 (AVX2), the
+  /// values are kept as int16 too (twice the int8 bytes, half the fp32 ones).
+  QuantizedWeights(const float* w, std::size_t n, std::size_t k, Isa isa = cpu_isa());
 
   std::size_t n() const noexcept { return n_; }
   std::size_t k() const noexcept { return k_; }
@@ -59,7 +62,9 @@ class QuantizedWeights {
   /// multiplies (exactly: the outliers carry most of the quantization error).
   const float* columns() const noexcept { return columns_.data(); }
   /// What the kernels take.
-  cpu::Int8Matrix view() const noexcept { return {packed(), scales(), zero_point_sums(), columns(), n_, k_}; }
+  cpu::Int8Matrix view() const noexcept {
+    return {packed(), scales(), zero_point_sums(), columns(), n_, k_, wide_.empty() ? nullptr : wide_.data()};
+  }
 
  private:
   std::int8_t* packed_base() noexcept;
@@ -68,6 +73,7 @@ class QuantizedWeights {
   std::vector<std::int8_t> packed_;   ///< over-allocated by 64 bytes; packed() is the aligned start
   std::vector<float> scales_, zero_sums_;
   std::vector<float> columns_;
+  AlignedVector<std::int16_t> wide_;   ///< packed()'s values as int16, or empty
 };
 
 /// One row of x quantized: x[i] ≈ scale · (q[i] − zero_point), except the

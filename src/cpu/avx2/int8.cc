@@ -19,10 +19,11 @@ namespace emb::cpu::avx2 {
 namespace {
 
 constexpr std::size_t kGroupQuads = kInt8Group / 4;
-// Tiles of 6 rows × 8 columns (half a panel): 12 int32 accumulators (each
-// holds 4 columns × 2 halves of a quad), two weight vectors and a broadcast
-// of a row's quad in AVX2's 16 registers.
-constexpr int kTileRows = 6;
+// Tiles of 5 rows × 8 columns (half a panel): 10 int32 accumulators (each
+// holds 4 columns × 2 halves of a quad), two weight vectors, a broadcast of a
+// row's quad and vpmaddwd's product (it cannot accumulate in place) in
+// AVX2's 16 registers; 6 rows spilled accumulators to the stack.
+constexpr int kTileRows = 5;
 
 std::size_t padded_k(std::size_t k) { return (k + 3) / 4 * 4; }
 
@@ -99,9 +100,13 @@ void quantize_row(const float* x, std::size_t k, std::int16_t* q, float& scale, 
   }
 }
 
-// W's 16 bytes at p (4 columns × one quad) as 16 int16.
-inline __m256i weights16(const std::int8_t* p) {
-  return _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(p)));
+// W's values for 4 columns × one quad as 16 int16: loaded as they are from
+// the int16 copy (Int8Matrix::wide, laid out as the bytes), or the 16 bytes
+// sign-extended as they are loaded (~15% slower on the tile alone).
+template <bool Wide>
+inline __m256i weights16(const std::int8_t* bytes, const std::int16_t* wide, std::size_t at) {
+  if constexpr (Wide) return _mm256_load_si256(reinterpret_cast<const __m256i*>(wide + at));
+  return _mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes + at)));
 }
 
 // 8 columns' sums from two accumulators of 4 columns × 2 quad halves each:
@@ -112,19 +117,20 @@ inline __m256 column_sums(__m256i a, __m256i b) {
 
 // R rows × 8 columns (half `half` of a panel) over all of k, one weight
 // group at a time: exact int32 sums, folded into y as F = fma(sum, scale, F).
-template <int R>
-void tile(const std::int16_t* q, std::size_t ldq, const std::int8_t* panel, std::size_t quads, std::size_t half,
-          const float* scales, std::size_t scale_stride, float* y, std::size_t ldy, std::size_t cols) {
-  const std::int8_t* b = panel + half * 32;
+template <int R, bool Wide>
+void tile(const std::int16_t* q, std::size_t ldq, const std::int8_t* panel, const std::int16_t* wide,
+          std::size_t quads, std::size_t half, const float* scales, std::size_t scale_stride, float* y,
+          std::size_t ldy, std::size_t cols) {
+  const std::size_t b = half * 32;   // the half panel's first value, in panel and wide
   for (std::size_t q0 = 0, g = 0; q0 < quads; q0 += kGroupQuads, ++g) {
     const std::size_t q1 = std::min(quads, q0 + kGroupQuads);
     __m256i acc[R][2];
-#pragma GCC unroll 6
+#pragma GCC unroll 5
     for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
 #pragma GCC unroll 4
     for (std::size_t qd = q0; qd < q1; ++qd) {
-      const __m256i w0 = weights16(b + qd * 64), w1 = weights16(b + qd * 64 + 16);
-#pragma GCC unroll 6
+      const __m256i w0 = weights16<Wide>(panel, wide, b + qd * 64), w1 = weights16<Wide>(panel, wide, b + qd * 64 + 16);
+#pragma GCC unroll 5
       for (int r = 0; r < R; ++r) {
         std::int64_t four;
         std::memcpy(&four, q + r * ldq + 4 * qd, 8);
@@ -133,20 +139,30 @@ void tile(const std::int16_t* q, std::size_t ldq, const std::int8_t* panel, std:
         acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(a, w1));
       }
     }
+    // Masked loads and stores only where W ends inside the 8 columns: AMD's
+    // vmaskmovps store is microcoded and far slower than a plain one.
     const __m256 s = _mm256_loadu_ps(scales + g * scale_stride + half * 8);
     const __m256i live = lane_mask(cols);
-#pragma GCC unroll 6
+#pragma GCC unroll 5
     for (int r = 0; r < R; ++r) {
       float* out = y + r * ldy;
-      const __m256 prev = g == 0 ? _mm256_setzero_ps() : _mm256_maskload_ps(out, live);
-      _mm256_maskstore_ps(out, live, _mm256_fmadd_ps(column_sums(acc[r][0], acc[r][1]), s, prev));
+      if (cols == 8) {
+        const __m256 prev = g == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(out);
+        _mm256_storeu_ps(out, _mm256_fmadd_ps(column_sums(acc[r][0], acc[r][1]), s, prev));
+      } else {
+        const __m256 prev = g == 0 ? _mm256_setzero_ps() : _mm256_maskload_ps(out, live);
+        _mm256_maskstore_ps(out, live, _mm256_fmadd_ps(column_sums(acc[r][0], acc[r][1]), s, prev));
+      }
     }
   }
 }
 
-using TileFn = void (*)(const std::int16_t*, std::size_t, const std::int8_t*, std::size_t, std::size_t, const float*,
-                        std::size_t, float*, std::size_t, std::size_t);
-constexpr TileFn kTiles[kTileRows] = {tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
+using TileFn = void (*)(const std::int16_t*, std::size_t, const std::int8_t*, const std::int16_t*, std::size_t,
+                        std::size_t, const float*, std::size_t, float*, std::size_t, std::size_t);
+// [wide][rows − 1]
+constexpr TileFn kTiles[2][kTileRows] = {
+    {tile<1, false>, tile<2, false>, tile<3, false>, tile<4, false>, tile<5, false>},
+    {tile<1, true>, tile<2, true>, tile<3, true>, tile<4, true>, tile<5, true>}};
 
 // The float steps after the integer sums, as generic::finish_int8_row:
 // y = fma(−zero_point, zero_sum, y) · scale, then each outlier in order.
@@ -154,7 +170,14 @@ void finish_row(const Int8Matrix& w, float scale, float zero_point, std::uint32_
                 const float* value, float* y) {
   const std::size_t n = w.n;
   const __m256 zp = _mm256_set1_ps(zero_point), sc = _mm256_set1_ps(scale);
-  for (std::size_t c = 0; c < n; c += 8) {
+  std::size_t c = 0;
+  for (; c + 8 <= n; c += 8) {
+    __m256 v = _mm256_mul_ps(_mm256_fnmadd_ps(zp, _mm256_loadu_ps(w.zero_sums + c), _mm256_loadu_ps(y + c)), sc);
+    for (std::size_t o = 0; o < outliers; ++o)
+      v = _mm256_fmadd_ps(_mm256_set1_ps(value[o]), _mm256_loadu_ps(w.columns + index[o] * n + c), v);
+    _mm256_storeu_ps(y + c, v);
+  }
+  if (c < n) {
     const __m256i live = lane_mask(n - c);
     __m256 v = _mm256_mul_ps(_mm256_fnmadd_ps(zp, _mm256_maskload_ps(w.zero_sums + c, live), _mm256_maskload_ps(y + c, live)), sc);
     for (std::size_t o = 0; o < outliers; ++o)
@@ -176,14 +199,15 @@ void int8_block(const float* x, std::size_t ldx, std::size_t rows, const Int8Mat
                  s.outlier_value + r * k, s.outlier_count[r]);
   for (std::size_t p = 0; p < w.panels(); ++p) {
     const std::int8_t* panel = w.packed + p * quads * 64;
+    const std::int16_t* wide = w.wide ? w.wide + p * quads * 64 : nullptr;
     for (std::size_t half = 0; half < 2; ++half) {
       const std::size_t c0 = p * kInt8Panel + half * 8;
       if (c0 >= n) break;
       const std::size_t cols = std::min<std::size_t>(8, n - c0);
       for (std::size_t r0 = 0; r0 < rows; r0 += kTileRows) {
         const std::size_t tile_rows = std::min<std::size_t>(kTileRows, rows - r0);
-        kTiles[tile_rows - 1](q + r0 * ldq, ldq, panel, quads, half, w.scales + p * kInt8Panel, w.padded_n(),
-                              y + r0 * ldy + c0, ldy, cols);
+        kTiles[wide != nullptr][tile_rows - 1](q + r0 * ldq, ldq, panel, wide, quads, half, w.scales + p * kInt8Panel,
+                                               w.padded_n(), y + r0 * ldy + c0, ldy, cols);
       }
     }
   }

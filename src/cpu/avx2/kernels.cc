@@ -17,6 +17,8 @@ namespace emb::cpu::avx2 {
 void fill_table(KernelTable& t) {
   t.isa = Isa::Avx2;
   fill_vec8_entries(t);
+  t.int8_wide_weights = true;
+  t.int8_rows = 48;
   t.int8_q_bytes = int8_q_bytes;
   t.int8_block = int8_block;
 }

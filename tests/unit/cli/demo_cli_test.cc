@@ -2,6 +2,7 @@
 #include <regex>
 
 #include "cli_runner.h"
+#include "embetter/isa.h"
 #include "support/test_support.h"
 
 namespace emb::test {
@@ -66,6 +67,9 @@ TEST(CliDemo, SentenceEncoderOnASmallSliceNamesTheModelInTheReport) {
   EXPECT_NE(md.find("Encoder: " + spec + ": the pretrained sentence-transformers model"), std::string::npos) << md;
   // tiny-bert embeddings have 128 dimensions.
   EXPECT_NE(md.find("| raw (" + spec + ") | 128 |"), std::string::npos) << md;
+  // The report and the terminal name the level the kernels ran at.
+  EXPECT_NE(md.find("CPU kernels: " + kernel_isa() + " (this CPU runs generic"), std::string::npos) << md;
+  EXPECT_NE(r.out.find("CPU kernels: " + kernel_isa()), std::string::npos) << r.out;
 }
 
 TEST(CliDemo, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {

@@ -98,10 +98,17 @@ TEST(QuantizedGemm, EqualsTheIntegerReferenceBitwiseOnEveryShapeAndPath) {
   for (auto [m, n, k] : {std::tuple{1, 1, 1}, {5, 17, 3}, {13, 33, 70}, {100, 48, 385}, {97, 384, 400},
                          {30, 50, 1536}}) {
     const auto x = random_values(m * k, 1, true), w = random_values(n * k, 2);
-    const QuantizedWeights qw(w.data(), n, k);
+    const QuantizedWeights generic_weights(w.data(), n, k, Isa::Generic);
     std::vector<std::vector<float>> want(m);
-    for (int r = 0; r < m; ++r) want[r] = reference_row(x.data() + r * k, k, qw);
-    for (Isa isa : paths()) {
+    for (int r = 0; r < m; ++r) want[r] = reference_row(x.data() + r * k, k, generic_weights);
+    // Each level on weights prepared for it (AVX2 with its int16 copy) and on
+    // the generic ones (AVX2 then sign-extends the bytes as it loads them).
+    for (const auto& [isa, prepared] : [] {
+           std::vector<std::pair<Isa, bool>> runs;
+           for (Isa level : paths()) runs.insert(runs.end(), {{level, true}, {level, false}});
+           return runs;
+         }()) {
+      const QuantizedWeights qw(w.data(), n, k, prepared ? isa : Isa::Generic);
       const std::size_t ldy = n + 3;
       std::vector<float> y(m * ldy + 1, -7.0f);
       std::size_t hooked = 0;
@@ -110,8 +117,8 @@ TEST(QuantizedGemm, EqualsTheIntegerReferenceBitwiseOnEveryShapeAndPath) {
       EXPECT_EQ(hooked, static_cast<std::size_t>(m));
       for (int r = 0; r < m; ++r) {
         for (int c = 0; c < n; ++c)
-          ASSERT_EQ(y[r * ldy + c], want[r][c]) << isa_name(isa) << " m" << m << " n" << n << " k" << k << " row " << r
-                                                << " col " << c;
+          ASSERT_EQ(y[r * ldy + c], want[r][c]) << isa_name(isa) << (prepared ? " prepared" : "") << " m" << m
+                                                << " n" << n << " k" << k << " row " << r << " col " << c;
         for (std::size_t c = n; c < ldy && r * ldy + c < y.size(); ++c)
           ASSERT_EQ(y[r * ldy + c], -7.0f) << "wrote into the row stride's padding";
       }
@@ -142,8 +149,8 @@ TEST(QuantizedGemm, StaysCloseToTheFloatProduct) {
 TEST(QuantizedGemm, ARowsResultDoesNotDependOnTheOtherRows) {
   const std::size_t m = 230, n = 40, k = 500;
   const auto x = random_values(m * k, 3, true), w = random_values(n * k, 4);
-  const QuantizedWeights qw(w.data(), n, k);
   for (Isa isa : paths()) {
+    const QuantizedWeights qw(w.data(), n, k, isa);
     std::vector<float> all(m * n), part(7 * n);
     gemm_quantized(x.data(), k, m, qw, all.data(), n, {}, {}, isa);
     for (std::size_t first : {0u, 1u, 95u, 200u, 223u}) {
