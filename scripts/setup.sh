@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libsqlite3-dev libcairo2-dev libsentencepiece-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ocl-icd-opencl-dev  # only a Recommends of libdnnl-dev, but its CMake config requires OpenCL
+  g++-aarch64-linux-gnu qemu-user  # the NEON kernels, cross-built and run under emulation (scripts/test_arm.sh)
 )
 
 missing=()

@@ -15,10 +15,23 @@
 #include "cpu/levels.h"
 
 namespace emb::cpu::neon {
+namespace {
+
+// The generic integer product (bitwise every level's), then this level's
+// epilogue, as the product's callers compare it with bias_activation.
+void int8_block(const float* x, std::size_t ldx, std::size_t rows, const Int8Matrix& w, float* y, std::size_t ldy,
+                const Epilogue& epilogue, const Int8Scratch& s) {
+  generic::int8_block(x, ldx, rows, w, y, ldy, Epilogue{}, s);
+  if (epilogue.bias || epilogue.activation != Activation::Identity)
+    for (std::size_t r = 0; r < rows; ++r) bias_activation(y + r * ldy, 1, w.n, epilogue.bias, epilogue.activation);
+}
+
+}  // namespace
 
 void fill_table(KernelTable& t) {
   t.isa = Isa::Neon;
   fill_vec8_entries(t);
+  t.int8_block = int8_block;
 }
 
 }  // namespace emb::cpu::neon
