@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "embetter/feed_forward_tuner.h"
+#include "embetter/isa.h"
 #include "embetter/random.h"
 #include "embetter/threads.h"
 #include "cpu_time.h"
@@ -145,8 +146,8 @@ int main(int argc, char** argv) {
   if (o.json) {
     std::printf(
         "{\"threads\": %d, \"best_s\": %.6f, \"median_s\": %.6f, \"best_cpu_s\": %.6f, \"nominal_gflop\": %.3f, \"computed_gflop\": %.3f, "
-        "\"gemm_peak_gflops\": %.2f, \"train_accuracy\": %.4f}\n",
-        o.threads, best, median, best_cpu, nominal / 1e9, computed / 1e9, peak, accuracy);
+        "\"gemm_peak_gflops\": %.2f, \"train_accuracy\": %.4f, \"isa\": \"%s\"}\n",
+        o.threads, best, median, best_cpu, nominal / 1e9, computed / 1e9, peak, accuracy, emb::kernel_isa().c_str());
   } else {
     std::printf("FeedForwardTuner.fit: %zu×%zu, hidden %d, batch %d, %d epochs, %d thread(s)\n", o.rows, o.cols,
                 o.hidden, o.batch, o.epochs, o.threads);

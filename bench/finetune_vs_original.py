@@ -6,7 +6,10 @@ hidden_dim 200, batch 32, learning rate 0.01. The original runs in a subprocess 
 PYTHONPATH pointing at the reference checkout (its import name is ours too) and
 torch limited to the same number of threads as ours.
 
-    .venv/bin/python bench/finetune_vs_original.py [--threads 1] [--repeats 3] [--build build]
+    .venv/bin/python bench/finetune_vs_original.py [--threads 1] [--repeats 3] [--build build] [--isa avx2]
+
+--isa runs ours at that instruction-set level (EMB_ISA); the original's torch
+runs at the CPU's own.
 
 Prints both timings, the ratio, our GFLOP/s and the fp32 GEMM peak measured by
 our executable in the same run, plus the machine's load average (the machine is
@@ -61,6 +64,8 @@ def main():
     ap.add_argument("--hidden", type=int, default=200)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--build", type=Path, default=REPO / "build")
+    ap.add_argument("--isa", choices=["generic", "avx2", "avx512", "avx512_vnni", "neon"],
+                    help="run ours at this level (EMB_ISA); the original runs at the CPU's own")
     args = ap.parse_args()
 
     exe = args.build / "bench" / "finetune_bench"
@@ -81,6 +86,10 @@ def main():
 
         env = dict(os.environ, PYTHONPATH=str(REFERENCE), OMP_NUM_THREADS=str(args.threads),
                    MKL_NUM_THREADS=str(args.threads))
+        env.pop("EMB_ISA", None)
+        ours_env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads))
+        if args.isa:
+            ours_env["EMB_ISA"] = args.isa
         shape = [str(args.epochs), str(args.hidden), str(args.batch)]
         load_before = os.getloadavg()
         original = json.loads(subprocess.run(
@@ -90,7 +99,7 @@ def main():
             [str(exe), "--json", "--threads", str(args.threads), "--repeats", str(args.repeats),
              "--epochs", str(args.epochs), "--hidden", str(args.hidden), "--batch", str(args.batch),
              "--rows", str(args.rows), "--cols", str(args.cols), "--data", str(raw), "--labels", str(labels)],
-            env=dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads)),
+            env=ours_env,
             check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
         load_after = os.getloadavg()
 
@@ -99,7 +108,7 @@ def main():
     print(f"  load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"  original (torch {original['torch']}): best {original['best_s']:.3f} s wall, "
           f"{original['best_cpu_s']:.3f} s CPU")
-    print(f"  ours:                        best {ours['best_s']:.3f} s wall, {ours['best_cpu_s']:.3f} s CPU")
+    print(f"  ours (kernels at {ours['isa']}):   best {ours['best_s']:.3f} s wall, {ours['best_cpu_s']:.3f} s CPU")
     print(f"  speed-up: {original['best_s'] / ours['best_s']:.1f}× (wall), "
           f"{original['best_cpu_s'] / ours['best_cpu_s']:.1f}× (CPU time)")
     gflop = ours["nominal_gflop"]

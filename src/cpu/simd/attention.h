@@ -125,7 +125,7 @@ void attention_head(const float* q, const float* k, const float* v, std::size_t 
       kScoresTiles[rows - 1](q + i0 * ld, ld, kt + c * dh * kChunk, dh, t, stride, c * kChunk, scale,
                              bias ? bias + i0 * t : nullptr, scores, rowmax);
     for (std::size_t r = 0; r < rows; ++r)
-      inv[r] = softmax_numerators(scores + r * stride, t, reduce_max8(load8(rowmax + r * 8)));
+      inv[r] = softmax_numerators<true>(scores + r * stride, t, reduce_max8(load8(rowmax + r * 8)));
     for (std::size_t d0 = 0; d0 < dh; d0 += kHeadVectors * 8) {
       const std::size_t vectors = std::min(kHeadVectors, (dh - d0) / 8);
       kContextTiles[rows - 1][vectors - 1](scores, stride, inv, values, dh, d0, t, context + i0 * ldc, ldc);

@@ -76,7 +76,10 @@ void residual_layer_norm(float* x, const float* y, const float* bias, std::size_
 }
 
 // One row's softmax numerators e = exp(s − max) over t values in place;
-// returns one over their sum. Lanes past t neither count nor are written.
+// returns one over their sum. Lanes past t do not count; they are written as
+// 0 up to the next multiple of 8 when the row has room there (Room), else
+// left alone.
+template <bool Room>
 EMB_INLINE float softmax_numerators(float* s, std::size_t t, float max) {
   const F8 mx = set8(max);
   F8 sum = zero8();
@@ -89,7 +92,11 @@ EMB_INLINE float softmax_numerators(float* s, std::size_t t, float max) {
   if (c < t) {
     const F8 e = select_first8(t - c, exp8(load_first8(s + c, t - c) - mx), zero8());
     sum = sum + e;
-    store_first8(s + c, e, t - c);
+    if constexpr (Room) {
+      store8(s + c, e);
+    } else {
+      store_first8(s + c, e, t - c);
+    }
   }
   return 1.0f / reduce_add8(sum);
 }
@@ -106,7 +113,7 @@ void softmax_rows(float* x, std::size_t rows, std::size_t cols, std::size_t ld) 
   if (cols == 0) return;
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = x + r * ld;
-    const F8 inv = set8(softmax_numerators(row, cols, row_max(row, cols)));
+    const F8 inv = set8(softmax_numerators<false>(row, cols, row_max(row, cols)));
     std::size_t c = 0;
     for (; c + 8 <= cols; c += 8) store8(row + c, load8(row + c) * inv);
     if (c < cols) store_first8(row + c, load_first8(row + c, cols - c) * inv, cols - c);

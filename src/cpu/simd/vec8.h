@@ -71,8 +71,13 @@ EMB_INLINE __m256i lane_mask(std::size_t n) {
 }
 /// Lanes i < n from p, the rest 0 (nothing past p + n is read).
 EMB_INLINE F8 load_first8(const float* p, std::size_t n) { return {_mm256_maskload_ps(p, lane_mask(n))}; }
-/// Lanes i < n to p (nothing past p + n is written).
-EMB_INLINE void store_first8(float* p, F8 a, std::size_t n) { _mm256_maskstore_ps(p, lane_mask(n), a.v); }
+/// Lanes i < n to p (nothing past p + n is written). Through a buffer:
+/// AMD's vmaskmovps store is microcoded, many times slower than this.
+EMB_INLINE void store_first8(float* p, F8 a, std::size_t n) {
+  alignas(32) float buffer[8];
+  _mm256_store_ps(buffer, a.v);
+  std::memcpy(p, buffer, (n < 8 ? n : 8) * sizeof(float));
+}
 /// Lanes i < n from a, the rest from b.
 EMB_INLINE F8 select_first8(std::size_t n, F8 a, F8 b) {
   return {_mm256_blendv_ps(b.v, a.v, _mm256_castsi256_ps(lane_mask(n)))};
