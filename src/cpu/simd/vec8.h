@@ -52,6 +52,13 @@ EMB_INLINE F8 fma8(F8 a, F8 b, F8 c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; 
 /// c − a·b with one rounding.
 EMB_INLINE F8 fnma8(F8 a, F8 b, F8 c) { return {_mm256_fnmadd_ps(a.v, b.v, c.v)}; }
 EMB_INLINE F8 sqrt8(F8 a) { return {_mm256_sqrt_ps(a.v)}; }
+/// 1/a from the 12-bit estimate and one Newton step q(2 − aq) on the FMA
+/// unit (≈23 bits: within an ulp or two of the quotient), where a division
+/// would wait on the divider, which the square root also needs.
+EMB_INLINE F8 reciprocal8(F8 a) {
+  const __m256 q = _mm256_rcp_ps(a.v);
+  return {_mm256_mul_ps(q, _mm256_fnmadd_ps(a.v, q, _mm256_set1_ps(2.0f)))};
+}
 EMB_INLINE F8 abs8(F8 a) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), a.v)}; }
 /// |magnitude| with the sign of `sign`.
 EMB_INLINE F8 copysign8(F8 magnitude, F8 sign) {
@@ -161,6 +168,13 @@ EMB_INLINE F8 min8(F8 a, F8 b) { return {vminq_f32(a.lo, b.lo), vminq_f32(a.hi, 
 EMB_INLINE F8 fma8(F8 a, F8 b, F8 c) { return {vfmaq_f32(c.lo, a.lo, b.lo), vfmaq_f32(c.hi, a.hi, b.hi)}; }
 EMB_INLINE F8 fnma8(F8 a, F8 b, F8 c) { return {vfmsq_f32(c.lo, a.lo, b.lo), vfmsq_f32(c.hi, a.hi, b.hi)}; }
 EMB_INLINE F8 sqrt8(F8 a) { return {vsqrtq_f32(a.lo), vsqrtq_f32(a.hi)}; }
+/// 1/a from the 8-bit estimate and two Newton steps (vrecps: 2 − aq).
+EMB_INLINE F8 reciprocal8(F8 a) {
+  float32x4_t lo = vrecpeq_f32(a.lo), hi = vrecpeq_f32(a.hi);
+  lo = vmulq_f32(lo, vrecpsq_f32(a.lo, lo));
+  hi = vmulq_f32(hi, vrecpsq_f32(a.hi, hi));
+  return {vmulq_f32(lo, vrecpsq_f32(a.lo, lo)), vmulq_f32(hi, vrecpsq_f32(a.hi, hi))};
+}
 EMB_INLINE F8 abs8(F8 a) { return {vabsq_f32(a.lo), vabsq_f32(a.hi)}; }
 EMB_INLINE F8 copysign8(F8 magnitude, F8 sign) {
   const uint32x4_t bit = vdupq_n_u32(0x80000000u);
