@@ -142,7 +142,9 @@ struct KernelTable {
   // ---- int8 products (nn/quantized_gemm.h) ----
   /// Whether this level's int8_block runs faster with Int8Matrix::wide.
   bool int8_wide_weights = false;
-  /// The most rows one int8_block call takes (the caller's row blocks).
+  /// The most rows one int8_block call takes (the caller's row blocks): few
+  /// enough that a block's y stays in L2 beside W, which is then read from
+  /// L2 once per block.
   std::size_t int8_rows = 24;
   /// Bytes of Int8Scratch::q this level needs for `rows` rows of k inputs.
   std::size_t (*int8_q_bytes)(std::size_t rows, std::size_t k) = nullptr;

@@ -17,6 +17,10 @@ namespace emb::cpu::avx2 {
 void fill_table(KernelTable& t) {
   t.isa = Isa::Avx2;
   fill_vec8_entries(t);
+  // int16 weights: the tile loads them instead of sign-extending bytes
+  // (~15% on the tile alone, ~3% on MiniLM's products). Blocks of 48 rows:
+  // 24, 48 and 96 measured within noise of each other on MiniLM's products,
+  // 48 the best by a little.
   t.int8_wide_weights = true;
   t.int8_rows = 48;
   t.int8_q_bytes = int8_q_bytes;

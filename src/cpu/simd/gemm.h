@@ -6,6 +6,8 @@
 // element is summed in k order with one fused multiply-add per step, so a
 // row's result never depends on the other rows. Include after vec8.h.
 #include <algorithm>
+#include <array>
+#include <utility>
 
 #include "cpu/generic/generic.h"
 
@@ -13,8 +15,12 @@ namespace emb::cpu::EMB_SIMD_NAMESPACE {
 namespace gemm_detail {
 
 constexpr std::size_t kGroup = kPackedGroup;
+// 6 rows × 2 vectors (16 columns, three passes per 48-column group);
+// measured with gemm_bench at EMB_ISA=avx2 on MiniLM's products: 4 × 3
+// vectors was 5–15% slower, 3 × 4 spilled its accumulators (a third of the speed).
 constexpr int kTileRows = 6;
-constexpr std::size_t kSlice = 16;   // columns per pass: three passes per group
+constexpr int kSliceVectors = 2;
+constexpr std::size_t kSlice = 8 * kSliceVectors;   // columns per pass over a group
 // Blocking, which never changes the order of any element's sums: blocks of
 // about kRowBlock rows (the hook runs on each), kDepthBlock values of k, and
 // kColumnGroups groups of W (kDepthBlock × 192 floats, 288 KiB: in L2 while
@@ -40,69 +46,59 @@ struct Block {
   const float* bias;         // the first group's bias, or null
 };
 
-// R rows × one 16-column slice: per step of k, two loads of W and R
-// broadcasts of x feed 2R fused multiply-adds. `cols` < 16 only on the last
-// slice of a narrow last group (masked loads and stores there).
-template <int R>
+// R rows × one slice of NV vectors: per step of k, NV loads of W and R
+// broadcasts of x feed R·NV fused multiply-adds. `cols` < the slice's width
+// only on the last slice of a narrow last group (masked loads and stores
+// there).
+template <int R, int NV>
 EMB_INLINE void slice(const Block& blk, const float* const* xr, const float* b, float* c, const float* bias,
                       std::size_t cols) {
   const std::size_t kc = blk.kc, ldc = blk.ldc;
   const bool full = cols == kSlice;
-  const std::size_t cols_hi = cols > 8 ? cols - 8 : 0;
-  F8 acc[R][2];
+  std::size_t live[NV];   // columns of each vector inside W
+  for (int v = 0; v < NV; ++v) live[v] = cols > std::size_t(8 * v) ? std::min<std::size_t>(8, cols - 8 * v) : 0;
+  F8 acc[R][NV];
 #pragma GCC unroll 6
-  for (int r = 0; r < R; ++r) {
-    if (!blk.accumulate) {
-      acc[r][0] = zero8();
-      acc[r][1] = zero8();
-    } else if (full) {
-      acc[r][0] = load8(c + r * ldc);
-      acc[r][1] = load8(c + r * ldc + 8);
-    } else {
-      acc[r][0] = load_first8(c + r * ldc, cols);
-      acc[r][1] = load_first8(c + r * ldc + 8, cols_hi);
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      if (!blk.accumulate) acc[r][v] = zero8();
+      else if (full) acc[r][v] = load8(c + r * ldc + 8 * v);
+      else acc[r][v] = load_first8(c + r * ldc + 8 * v, live[v]);
     }
-  }
 #pragma GCC unroll 4
   for (std::size_t k = 0; k < kc; ++k) {
     prefetch_l1(b + (k + kPrefetchSteps) * kGroup);
-    const F8 b0 = load8(b + k * kGroup), b1 = load8(b + k * kGroup + 8);
+    F8 bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = load8(b + k * kGroup + 8 * v);
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
       const F8 a = set8(xr[r][k]);
-      acc[r][0] = fma8(a, b0, acc[r][0]);
-      acc[r][1] = fma8(a, b1, acc[r][1]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = fma8(a, bv[v], acc[r][v]);
     }
   }
   if (blk.finish != Finish::Store) {
-    F8 b0 = zero8(), b1 = zero8();
-    if (bias && full) {
-      b0 = load8(bias);
-      b1 = load8(bias + 8);
-    } else if (bias) {
-      b0 = load_first8(bias, cols);
-      b1 = load_first8(bias + 8, cols_hi);
-    }
+    F8 bb[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      bb[v] = !bias ? zero8() : full ? load8(bias + 8 * v) : load_first8(bias + 8 * v, live[v]);
 #pragma GCC unroll 6
-    for (int r = 0; r < R; ++r) {
-      acc[r][0] = acc[r][0] + b0;
-      acc[r][1] = acc[r][1] + b1;
-      if (blk.finish == Finish::BiasGelu) {
-        acc[r][0] = gelu_erf8(acc[r][0]);
-        acc[r][1] = gelu_erf8(acc[r][1]);
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        acc[r][v] = acc[r][v] + bb[v];
+        if (blk.finish == Finish::BiasGelu) acc[r][v] = gelu_erf8(acc[r][v]);
       }
-    }
   }
 #pragma GCC unroll 6
-  for (int r = 0; r < R; ++r) {
-    if (full) {
-      store8(c + r * ldc, acc[r][0]);
-      store8(c + r * ldc + 8, acc[r][1]);
-    } else {
-      store_first8(c + r * ldc, acc[r][0], cols);
-      store_first8(c + r * ldc + 8, acc[r][1], cols_hi);
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      if (full) store8(c + r * ldc + 8 * v, acc[r][v]);
+      else if (live[v]) store_first8(c + r * ldc + 8 * v, acc[r][v], live[v]);
     }
-  }
 }
 
 // R rows across all the block's groups, slice by slice (x's rows stay in L1).
@@ -114,14 +110,18 @@ void tile(const Block& blk, const float* x, float* c) {
     const std::size_t cols = g + 1 == blk.groups ? blk.last_cols : kGroup;
     for (std::size_t s = 0; s * kSlice < cols; ++s) {
       const std::size_t width = std::min(kSlice, cols - s * kSlice);
-      slice<R>(blk, xr, blk.w + g * blk.group_floats + s * kSlice, c + g * kGroup + s * kSlice,
+      slice<R, kSliceVectors>(blk, xr, blk.w + g * blk.group_floats + s * kSlice, c + g * kGroup + s * kSlice,
                blk.bias ? blk.bias + g * kGroup + s * kSlice : nullptr, width);
     }
   }
 }
 
 using TileFn = void (*)(const Block&, const float*, float*);
-constexpr TileFn kTiles[kTileRows] = {tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
+template <std::size_t... I>
+constexpr auto make_tiles(std::index_sequence<I...>) {
+  return std::array<TileFn, sizeof...(I)>{{tile<int(I) + 1>...}};
+}
+constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileRows>{});
 
 }  // namespace gemm_detail
 
