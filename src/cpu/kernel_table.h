@@ -94,6 +94,19 @@ struct Int8Scratch {
 
 
 
+/// A CSR matrix (int32 row pointers, as Eigen's) for the sparse products.
+struct CsrMatrix {
+  std::size_t rows;
+  const int* indptr;
+  const int* indices;
+  const float* values;
+};
+
+/// Columns of the dense operands' packed blocks in the sparse products: 32
+/// floats or doubles keep a row's running sum in registers and a packed
+/// block of a 5,000-row operand within L2.
+inline constexpr std::size_t kSparseBlock = 32;
+
 /// Adam's per-step constants (train/adam.h forms them).
 struct AdamCoefficients {
   float w1, b2, w2, inv_bc2_sqrt, eps, neg_step_size;
@@ -153,6 +166,14 @@ struct KernelTable {
   /// bitwise the generic result (exact integer sums, the same float steps).
   void (*int8_block)(const float* x, std::size_t ldx, std::size_t rows, const Int8Matrix& w, float* y,
                      std::size_t ldy, const Epilogue& epilogue, const Int8Scratch& s) = nullptr;
+
+  // ---- sparse × dense (linalg/sparse_dense.h) ----
+  /// c (a.rows × kSparseBlock, packed) = a · b (b: a's columns × kSparseBlock, packed).
+  void (*csr_times_block)(const CsrMatrix& a, const float* b, float* c) = nullptr;
+  /// w (packed, zeroed by the caller) += aᵀ · (a · q), row by row of a,
+  /// summed in float or (the _double form) in double.
+  void (*csr_gram_block)(const CsrMatrix& a, const float* q, float* w) = nullptr;
+  void (*csr_gram_block_double)(const CsrMatrix& a, const float* q, double* w) = nullptr;
 
   // ---- training (train/) ----
   /// Adam's update of n parameters; the gradient is left zeroed.

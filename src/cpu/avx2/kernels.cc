@@ -7,6 +7,7 @@
 // (transformer.h before the attention, which uses its softmax numerators.)
 #include "cpu/simd/attention.h"
 #include "cpu/simd/gemm.h"
+#include "cpu/simd/sparse.h"
 #include "cpu/simd/train.h"
 // (last: the table entries of everything above)
 #include "cpu/simd/fill_table.h"
@@ -17,6 +18,7 @@ namespace emb::cpu::avx2 {
 void fill_table(KernelTable& t) {
   t.isa = Isa::Avx2;
   fill_vec8_entries(t);
+  fill_sparse_entries(t);
   // int16 weights: the tile loads them instead of sign-extending bytes
   // (~15% on the tile alone, ~3% on MiniLM's products). Blocks of 48 rows:
   // 24, 48 and 96 measured within noise of each other on MiniLM's products,

@@ -109,6 +109,9 @@ void attention_head(const float* q, const float* k, const float* v, std::size_t 
                     std::size_t ldc);
 bool attention_supports(std::size_t head_dim);
 std::size_t attention_scratch_floats(std::size_t t, std::size_t head_dim);
+void csr_times_block(const CsrMatrix& a, const float* b, float* c);
+void csr_gram_block(const CsrMatrix& a, const float* q, float* w);
+void csr_gram_block_double(const CsrMatrix& a, const float* q, double* w);
 void adam(std::size_t n, float* p, float* g, float* m, float* v, const AdamCoefficients& c);
 void ff_hidden(const float* const* x, std::size_t batch, std::size_t n_in, std::size_t hidden, std::size_t hp,
                std::size_t v0, std::size_t v1, const float* w1t, const float* b1, float* h);

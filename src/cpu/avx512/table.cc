@@ -12,6 +12,9 @@ void fill_table(KernelTable& t) {
   t.attention_head = attention_head;
   t.attention_supports = attention_supports;
   t.attention_scratch_floats = attention_scratch_floats;
+  t.csr_times_block = csr_times_block;
+  t.csr_gram_block = csr_gram_block;
+  t.csr_gram_block_double = csr_gram_block_double;
   t.adam = adam;
   t.ff_hidden = ff_hidden;
   t.ff_partial_logits = ff_partial_logits;

@@ -19,6 +19,10 @@ std::size_t int8_q_bytes(std::size_t rows, std::size_t k) noexcept;
 void int8_block(const float* x, std::size_t ldx, std::size_t rows, const Int8Matrix& w, float* y, std::size_t ldy,
                 const Epilogue& epilogue, const Int8Scratch& s);
 
+void csr_times_block(const CsrMatrix& a, const float* b, float* c);
+void csr_gram_block(const CsrMatrix& a, const float* q, float* w);
+void csr_gram_block_double(const CsrMatrix& a, const float* q, double* w);
+
 void adam(std::size_t n, float* p, float* g, float* m, float* v, const AdamCoefficients& c);
 void round_to_half(float* v, std::size_t n);
 

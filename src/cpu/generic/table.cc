@@ -15,6 +15,9 @@ void fill_table(KernelTable& t) {
   t.max_rows = max_rows;
   t.int8_q_bytes = int8_q_bytes;
   t.int8_block = int8_block;
+  t.csr_times_block = csr_times_block;
+  t.csr_gram_block = csr_gram_block;
+  t.csr_gram_block_double = csr_gram_block_double;
   t.adam = adam;
   t.round_to_half = round_to_half;
 }

@@ -9,6 +9,7 @@
 // (transformer.h before the attention, which uses its softmax numerators.)
 #include "cpu/simd/attention.h"
 #include "cpu/simd/gemm.h"
+#include "cpu/simd/sparse.h"
 #include "cpu/simd/train.h"
 // (last: the table entries of everything above)
 #include "cpu/simd/fill_table.h"
@@ -31,6 +32,7 @@ void int8_block(const float* x, std::size_t ldx, std::size_t rows, const Int8Mat
 void fill_table(KernelTable& t) {
   t.isa = Isa::Neon;
   fill_vec8_entries(t);
+  fill_sparse_entries(t);
   t.int8_block = int8_block;
 }
 

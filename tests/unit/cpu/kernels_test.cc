@@ -39,7 +39,8 @@ TEST_P(LevelKernels, TableIsCompleteAndNamesItsLevel) {
   EXPECT_EQ(k().isa, GetParam());
   EXPECT_TRUE(k().gemm_packed && k().bias_activation && k().residual_layer_norm && k().softmax_rows &&
               k().attention_supports && k().attention_scratch_floats && k().sum_rows && k().max_rows &&
-              k().int8_q_bytes && k().int8_block && k().adam && k().round_to_half);
+              k().int8_q_bytes && k().int8_block && k().adam && k().round_to_half && k().csr_times_block &&
+              k().csr_gram_block && k().csr_gram_block_double);
   // The fused trainer's kernels come as a set: all or none.
   const bool any = k().ff_hidden || k().ff_partial_logits || k().ff_hidden_gradients || k().ff_first_layer_adam;
   const bool all = k().ff_hidden && k().ff_partial_logits && k().ff_hidden_gradients && k().ff_first_layer_adam;
@@ -165,6 +166,38 @@ TEST_P(LevelKernels, PoolingSumsAndMaximaMatchTheGenericKernels) {
         for (std::size_t c = 0; c < cols; ++c) ASSERT_NEAR(got[c], want[c], 1e-5f) << isa_name(GetParam()) << " " << c;
       }
     }
+}
+
+TEST_P(LevelKernels, SparseBlockProductsMatchTheGenericKernels) {
+  // A 37 × 50 CSR matrix with empty rows, and packed 32-column blocks.
+  std::mt19937 rng(3);
+  std::vector<int> indptr{0}, indices;
+  std::vector<float> values;
+  const std::size_t rows = 37, cols = 50;
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < cols; ++c)
+      if (rng() % 7 == 0 && r % 5 != 3) {
+        indices.push_back(static_cast<int>(c));
+        values.push_back(std::normal_distribution<float>()(rng));
+      }
+    indptr.push_back(static_cast<int>(indices.size()));
+  }
+  const CsrMatrix a{rows, indptr.data(), indices.data(), values.data()};
+  const auto b = random_values(cols * kSparseBlock, 4);
+  std::vector<float> want(rows * kSparseBlock), got(rows * kSparseBlock);
+  generic().csr_times_block(a, b.data(), want.data());
+  k().csr_times_block(a, b.data(), got.data());
+  for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5f) << isa_name(GetParam()) << " " << i;
+  std::vector<float> wf(cols * kSparseBlock, 0.0f), gf(cols * kSparseBlock, 0.0f);
+  std::vector<double> wd(cols * kSparseBlock, 0.0), gd(cols * kSparseBlock, 0.0);
+  generic().csr_gram_block(a, b.data(), wf.data());
+  k().csr_gram_block(a, b.data(), gf.data());
+  generic().csr_gram_block_double(a, b.data(), wd.data());
+  k().csr_gram_block_double(a, b.data(), gd.data());
+  for (std::size_t i = 0; i < wf.size(); ++i) {
+    ASSERT_NEAR(gf[i], wf[i], 1e-4f * (1.0f + std::abs(wf[i]))) << isa_name(GetParam()) << " " << i;
+    ASSERT_NEAR(gd[i], wd[i], 1e-9 * (1.0 + std::abs(wd[i]))) << isa_name(GetParam()) << " " << i;
+  }
 }
 
 TEST_P(LevelKernels, AdamMatchesTheGenericUpdate) {

@@ -1,0 +1,3 @@
+// The sparse products' loops (cpu/simd/sparse.h) at the baseline.
+#define EMB_SIMD_NAMESPACE generic
+#include "cpu/simd/sparse.h"
