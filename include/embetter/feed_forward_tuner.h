@@ -84,7 +84,7 @@ class FeedForwardTuner {
   void initialise(std::size_t n_features, LabelEncoder classes);
   void check_fitted(const char* method) const;
   void check_features(const Matrix& X, const char* method) const;
-  /// The epochs of partial_fit, with the AVX-512 fused step or the portable one.
+  /// The epochs of partial_fit, with the fused step (AVX2, AVX-512, NEON) or the portable one.
   void train_fused(const Matrix& X, const std::vector<std::int32_t>& targets, std::size_t batch_size);
   void train_generic(const Matrix& X, const std::vector<std::int32_t>& targets, std::size_t batch_size);
 

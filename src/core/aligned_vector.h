@@ -1,7 +1,7 @@
 #pragma once
 // std::vector whose storage starts on a 64-byte cache line, for buffers that
-// AVX-512 kernels stream through: a 512-bit load that straddles two lines
-// costs two.
+// vector kernels stream through: a load that straddles two lines costs two
+// (and the AVX-512 fused kernels use aligned loads).
 #include <cstddef>
 #include <new>
 #include <vector>
