@@ -18,7 +18,6 @@
 // feed_forward_net.h stays the reference (double-precision gradient checks) and
 // the path for the generic level, which has no such kernels.
 #include <array>
-#include <barrier>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -27,6 +26,7 @@
 
 #include "core/aligned_vector.h"
 #include "core/isa.h"
+#include "core/spin_barrier.h"
 #include "cpu/kernel_table.h"
 #include "train/adam.h"
 #include "train/feed_forward_net.h"
@@ -121,7 +121,7 @@ class FusedFeedForwardTrainer {
   /// [step parity][part]: that part's sums of the logits (batch × classes).
   std::array<std::array<AlignedVector<float>, 2>, 2> partial_logits_;
   std::size_t step_count_ = 0;
-  std::barrier<> meet_{2};
+  SpinBarrier meet_{2};
   std::thread worker_;
 };
 
