@@ -1,9 +1,11 @@
 #pragma once
-// A reusable barrier that spins before it sleeps, for threads that meet
+// A reusable barrier that waits awake before it sleeps, for threads that meet
 // every few tens of microseconds (the FeedForwardTuner's two-thread step meets
 // twice per minibatch). std::barrier sleeps on a futex after a few tries, and
-// waking a sleeping thread costs 10–50 µs on a virtual machine: at 7,000
-// meetings per fit that was most of what the second core gained.
+// waking a sleeping thread costs tens of microseconds on a virtual machine: at
+// 7,000 meetings per fit that was most of what the second core gained. Pure
+// spinning won that back on an idle machine but lost 1.7× when another
+// process wanted the cores; yielding after a short spin keeps both.
 #include <atomic>
 #include <cstdint>
 #include <thread>
@@ -24,11 +26,15 @@ class SpinBarrier {
       if (sleepers_.load(std::memory_order_seq_cst) > 0) generation_.notify_all();
       return;
     }
-    // 2¹¹ pauses (50 µs on Zen 4) cover a partner that is mid-step; past that it
-    // is doing something else (the end of a fit, a descheduled core) and we sleep.
-    for (int spin = 0; spin < kSpins; ++spin) {
+    // A partner that is mid-step arrives within tens of microseconds: wait
+    // for it awake, first spinning, then yielding the core, so that on a busy
+    // machine whoever else wants this core (the partner itself, perhaps) gets it.
+    for (int spin = 0; spin < kSpins + kYields; ++spin) {
       if (generation_.load(std::memory_order_acquire) != generation) return;
-      pause();
+      if (spin < kSpins)
+        pause();
+      else
+        std::this_thread::yield();
     }
     // seq_cst on both sides: either the last arriver sees us sleeping and
     // notifies, or we see its new generation and never sleep.
@@ -38,7 +44,7 @@ class SpinBarrier {
   }
 
  private:
-  static constexpr int kSpins = 1 << 11;
+  static constexpr int kSpins = 1 << 8, kYields = 1 << 7;
 
   static void pause() {
 #if defined(__x86_64__) || defined(__i386__)
