@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "embetter/error.h"
+#include "io/json_input.h"
 
 namespace emb::cli {
 namespace {
@@ -33,12 +34,7 @@ std::vector<std::string> read_jsonl_labels(const std::filesystem::path& path, co
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const std::string where = path.string() + ":" + std::to_string(number);
-    json record;
-    try {
-      record = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw InvalidArgument(where + ": invalid JSON (" + e.what() + ")");
-    }
+    const json record = io::parse_json(line, where, io::JsonSource::Input);
     const json* value = find_field(record, label_field);
     EMB_CHECK(value != nullptr, where, ": no field '", label_field, "'");
     if (value->is_string()) {

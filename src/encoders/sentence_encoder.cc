@@ -12,6 +12,7 @@
 #include "embetter/tokenizer.h"
 #include "encoders/sentence_batches.h"
 #include "encoders/sentence_model.h"
+#include "io/json_input.h"
 #include "models/config_json.h"
 
 namespace emb {
@@ -34,8 +35,7 @@ Tokenizer load_tokenizer(const fs::path& folder) {
     // Old BERT folders: transformers' BertTokenizer lowercases unless told not to.
     bool lowercase = true;
     if (const fs::path cfg = folder / "tokenizer_config.json"; fs::exists(cfg)) {
-      std::ifstream in(cfg);
-      const auto j = nlohmann::json::parse(in, nullptr, false);
+      const auto j = io::read_json_file(cfg);
       if (j.is_object()) lowercase = models::bool_or(j, "do_lower_case", true, cfg);
     }
     return Tokenizer::from_vocab_txt(folder / "vocab.txt", lowercase);
@@ -85,6 +85,11 @@ SentenceEncoder SentenceEncoder::load(const std::string& name_or_path, SentenceE
   const fs::path folder = resolve_model(name_or_path, HubOptions{.show_progress = opts.show_progress_bar});
   auto model = encoders::SentenceModel::load(folder, precision);
   auto tokenizer = load_tokenizer(model.transformer_folder());
+  // Checked here, where both files can be named, rather than at the first
+  // text that meets such a token.
+  EMB_CHECK_AS(ModelLoadError, tokenizer.vocab_size() <= model.vocab_rows(), model.transformer_folder().string(),
+               ": the tokenizer's ids reach ", tokenizer.vocab_size() - 1, " but the word embeddings have ",
+               model.vocab_rows(), " rows (config.json's vocab_size); tokenizer and weights do not belong together");
   std::size_t max_len = model.max_seq_length();
   if (opts.max_seq_length > 0) {
     EMB_CHECK(static_cast<std::size_t>(opts.max_seq_length) <= model.max_positions(), "SentenceEncoder: max_seq_length ",

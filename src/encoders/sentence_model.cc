@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "embetter/error.h"
+#include "io/json_input.h"
 #include "models/config_json.h"
 #include "nn/weight_reader.h"
 
@@ -13,16 +14,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  EMB_CHECK_AS(ModelLoadError, in.good(), file.string(), ": cannot open");
-  try {
-    return json::parse(in);
-  } catch (const std::exception& e) {
-    throw ModelLoadError(file.string() + ": invalid JSON: " + e.what());
-  }
-}
 
 // "sentence_transformers.models.Pooling" (hub folders) and
 // "sentence_transformers.sentence_transformer.modules.pooling.Pooling"
@@ -35,7 +26,7 @@ std::string module_class(const std::string& type, const fs::path& file) {
 
 std::vector<nn::PoolingMode> read_pooling(const fs::path& folder) {
   const fs::path file = folder / "config.json";
-  const json c = read_json(file);
+  const json c = io::read_json_file(file);
   std::vector<std::string> names;
   if (auto it = c.find("pooling_mode"); it != c.end()) {
     if (it->is_string()) {
@@ -87,12 +78,12 @@ nn::Activation dense_activation(const std::string& name, const fs::path& file) {
 // The maximum as sentence-transformers finds it; 0 when no file states one.
 std::size_t configured_max_length(const fs::path& folder) {
   if (const fs::path f = folder / "sentence_bert_config.json"; fs::exists(f)) {
-    const json c = read_json(f);
+    const json c = io::read_json_file(f);
     const long long v = models::int_or(c, "max_seq_length", 0, f);
     if (v > 0) return static_cast<std::size_t>(v);
   }
   if (const fs::path f = folder / "tokenizer_config.json"; fs::exists(f)) {
-    const json c = read_json(f);
+    const json c = io::read_json_file(f);
     // transformers writes 1e30 (VERY_LARGE_INTEGER) when there is no limit.
     const double v = models::number_or(c, "model_max_length", 0.0, f);
     if (v > 0 && v < 1e9) return static_cast<std::size_t>(v);
@@ -103,7 +94,7 @@ std::size_t configured_max_length(const fs::path& folder) {
 bool configured_lower_case(const fs::path& folder) {
   const fs::path f = folder / "sentence_bert_config.json";
   if (!fs::exists(f)) return false;
-  return models::bool_or(read_json(f), "do_lower_case", false, f);
+  return models::bool_or(io::read_json_file(f), "do_lower_case", false, f);
 }
 
 }  // namespace
@@ -137,12 +128,14 @@ SentenceModel SentenceModel::load(const fs::path& folder, nn::Precision precisio
   std::vector<Entry> entries;
   const fs::path modules = folder / "modules.json";
   if (fs::exists(modules)) {
-    const json list = read_json(modules);
+    const json list = io::read_json_file(modules);
     EMB_CHECK_AS(ModelLoadError, list.is_array() && !list.empty(), modules.string(),
                  ": expected a non-empty list of modules");
     for (const auto& e : list) {
       EMB_CHECK_AS(ModelLoadError, e.is_object() && e.contains("type") && e["type"].is_string(), modules.string(),
                    ": every module needs a string 'type'");
+      EMB_CHECK_AS(ModelLoadError, !e.contains("path") || e["path"].is_string(), modules.string(),
+                   ": module 'path' must be a string; got ", io::json_excerpt(e["path"]));
       const std::string path = e.value("path", std::string());
       entries.push_back({module_class(e["type"].get<std::string>(), modules), folder / path});
     }
@@ -177,7 +170,7 @@ SentenceModel SentenceModel::load(const fs::path& folder, nn::Precision precisio
     } else if (cls == "Dense") {
       EMB_CHECK_AS(ModelLoadError, pooled, modules.string(), ": Dense before Pooling is not supported");
       const fs::path cfg_file = path / "config.json";
-      const json cfg = read_json(cfg_file);
+      const json cfg = io::read_json_file(cfg_file);
       const std::size_t in = models::require_size(cfg, "in_features", cfg_file);
       const std::size_t out = models::require_size(cfg, "out_features", cfg_file);
       EMB_CHECK_AS(ModelLoadError, in == m.dim_, cfg_file.string(), ": in_features ", in,

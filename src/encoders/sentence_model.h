@@ -48,6 +48,8 @@ class SentenceModel {
   std::size_t max_seq_length() const noexcept { return max_seq_length_; }
   /// The most tokens the encoder itself can take.
   std::size_t max_positions() const noexcept { return encoder_->config().max_tokens(); }
+  /// Rows of the word-embedding table: token ids must stay below this.
+  std::size_t vocab_rows() const noexcept { return encoder_->config().vocab_size; }
   /// sentence_bert_config.json's do_lower_case: lowercase texts before tokenizing.
   bool do_lower_case() const noexcept { return do_lower_case_; }
   /// The folder holding the transformer and its tokenizer files.

@@ -11,6 +11,7 @@
 #include "embetter/hub.h"
 #include "embetter/static_encoders.h"
 #include "embetter/tokenizer.h"
+#include "io/json_input.h"
 #include "io/safetensors.h"
 #include "text/python_unicode.h"
 
@@ -22,16 +23,6 @@ using Json = nlohmann::json;
 
 constexpr std::size_t kDefaultMaxLength = 512;  // model2vec's DEFAULT_MAX_LENGTH
 constexpr std::size_t kProgressEvery = 1024;     // texts between cancellation checks
-
-Json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  EMB_CHECK_AS(ModelLoadError, in, "cannot open ", path.string());
-  try {
-    return Json::parse(in);
-  } catch (const Json::exception& e) {
-    throw ModelLoadError(path.string() + ": not valid JSON (" + e.what() + ")");
-  }
-}
 
 // The folder layouts model2vec accepts (persistence/datamodels.py), in its order.
 struct Layout {
@@ -99,7 +90,9 @@ Matrix read_embeddings(const io::SafetensorsFile& st, const std::string& name) {
   const io::TensorInfo& info = st.info(name);
   EMB_CHECK_AS(ModelLoadError, info.shape.size() == 2, st.path().string(), ": '", name, "' has ", info.shape.size(),
                " dimensions; expected [vocabulary, dim]");
-  if (info.dtype != io::DType::I8) return st.matrix(name);
+  if (info.dtype != io::DType::I8)
+    return Matrix(static_cast<std::size_t>(info.shape[0]), static_cast<std::size_t>(info.shape[1]),
+                  st.finite_floats(name));
   const auto bytes = st.bytes(name);
   Matrix m(static_cast<std::size_t>(info.shape[0]), static_cast<std::size_t>(info.shape[1]));
   for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(static_cast<std::int8_t>(bytes[i]));
@@ -131,11 +124,11 @@ TextEncoder TextEncoder::load(const std::string& name_or_path, const TextEncoder
   const fs::path folder = resolve_model(name_or_path, {.revision = opts.revision, .show_progress = opts.show_progress});
   const Layout layout = find_layout(folder);
   auto impl = std::make_unique<Impl>(folder, Tokenizer::from_file(layout.tokenizer));
-  const Json config = read_json(layout.config);
+  const Json config = io::read_json_file(layout.config);
 
   // The vocabulary as tokenizers' get_vocab() sees it (model vocab + added tokens),
   // for the median token length and the unknown token.
-  const Json tok = read_json(layout.tokenizer);
+  const Json tok = io::read_json_file(layout.tokenizer);
   std::map<std::int64_t, std::size_t> token_chars;  // id → length in code points
   auto add_token = [&](const std::string& token, std::int64_t id) {
     std::u32string cps;
@@ -169,7 +162,7 @@ TextEncoder TextEncoder::load(const std::string& name_or_path, const TextEncoder
   const auto st = io::SafetensorsFile::open(layout.embeddings);
   impl->embeddings = read_embeddings(st, layout.tensor);
   if (st.contains("mapping")) impl->mapping = read_integers(st, "mapping");
-  if (st.contains("weights")) impl->weights = st.floats("weights");
+  if (st.contains("weights")) impl->weights = st.finite_floats("weights");
   const std::size_t vocab = token_chars.size();
   const std::size_t rows = impl->embeddings.rows();
   if (impl->mapping.empty()) {
@@ -192,7 +185,7 @@ TextEncoder TextEncoder::load(const std::string& name_or_path, const TextEncoder
   } else if (config.contains("max_length")) {
     const Json& m = config["max_length"];
     EMB_CHECK_AS(ModelLoadError, m.is_null() || (m.is_number_integer() && m.get<long long>() > 0),
-                 layout.config.string(), ": 'max_length' must be a positive integer or null; got ", m.dump());
+                 layout.config.string(), ": 'max_length' must be a positive integer or null; got ", io::json_excerpt(m));
     impl->max_length = m.is_null() ? 0 : m.get<std::size_t>();
   }
   impl->tokenizer.set_truncation(impl->max_length);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "embetter/error.h"
+#include "io/json_input.h"
 
 namespace emb::hub {
 namespace {
@@ -17,16 +18,6 @@ void transformer_files(FileSource& src, const std::string& dir) {
   // Old BERT repos ship only a WordPiece vocabulary.
   if (!src.get(dir + "tokenizer.json", Need::Optional)) src.get(dir + "vocab.txt", Need::Required);
   src.get(dir + "model.safetensors", Need::Required);
-}
-
-Json read_json(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  EMB_CHECK_AS(ModelLoadError, in, "cannot open ", path.string());
-  try {
-    return Json::parse(in);
-  } catch (const Json::exception& e) {
-    throw ModelLoadError(path.string() + ": not valid JSON (" + e.what() + ")");
-  }
 }
 
 // "sentence_transformers.models.Pooling" and
@@ -45,12 +36,14 @@ void collect_model_files(FileSource& src) {
     transformer_files(src, "");
     return;
   }
-  const Json modules = read_json(*modules_path);
+  const Json modules = io::read_json_file(*modules_path);
   EMB_CHECK_AS(ModelLoadError, modules.is_array(), modules_path->string(), ": expected a list of modules");
   src.get("sentence_bert_config.json", Need::Optional);
   for (const Json& m : modules) {
     EMB_CHECK_AS(ModelLoadError, m.is_object() && m.contains("type") && m["type"].is_string(), modules_path->string(),
-                 ": every module needs a string 'type'; got ", m.dump());
+                 ": every module needs a string 'type'; got ", io::json_excerpt(m));
+    EMB_CHECK_AS(ModelLoadError, !m.contains("path") || m["path"].is_string(), modules_path->string(),
+                 ": module 'path' must be a string; got ", io::json_excerpt(m["path"]));
     std::string path = m.value("path", std::string());
     if (path == ".") path.clear();
     const std::string dir = path.empty() ? "" : path + "/";

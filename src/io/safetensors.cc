@@ -16,6 +16,7 @@
 
 #include "embetter/error.h"
 #include "io/atomic_file.h"
+#include "io/json_input.h"
 
 namespace emb::io {
 
@@ -166,19 +167,9 @@ SafetensorsFile SafetensorsFile::parse(std::shared_ptr<const Storage> storage, s
 
   // nlohmann keeps the last of duplicate keys; the format forbids duplicates, so catch them here.
   std::set<std::string> seen;
-  const json::parser_callback_t reject_duplicates = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::key && depth == 1) {
-      const auto& key = parsed.get_ref<const std::string&>();
-      EMB_CHECK_AS(ModelLoadError, seen.insert(key).second, file, ": header names '", key, "' twice");
-    }
-    return true;
-  };
-  json j;
-  try {
-    j = json::parse(header.begin(), header.end(), reject_duplicates);
-  } catch (const json::exception& e) {
-    throw ModelLoadError(file + ": header is not valid JSON: " + e.what());
-  }
+  const json j = parse_json(header, file + ": header", JsonSource::ModelFile, [&](const std::string& key) {
+    EMB_CHECK_AS(ModelLoadError, seen.insert(key).second, file, ": header names '", text_excerpt(key), "' twice");
+  });
   EMB_CHECK_AS(ModelLoadError, j.is_object(), file, ": header is JSON but not an object");
 
   f.data_ = all.subspan(8 + header_len);
@@ -192,7 +183,7 @@ SafetensorsFile SafetensorsFile::parse(std::shared_ptr<const Storage> storage, s
       }
       continue;
     }
-    const std::string where = file + ": '" + name + "'";
+    const std::string where = file + ": '" + text_excerpt(name) + "'";
     EMB_CHECK_AS(ModelLoadError, value.is_object(), where, " is not an object in the header");
     const auto dtype_it = value.find("dtype");
     const auto shape_it = value.find("shape");
@@ -209,17 +200,17 @@ SafetensorsFile SafetensorsFile::parse(std::shared_ptr<const Storage> storage, s
     t.name = name;
     const auto dtype_str = dtype_it->get<std::string>();
     const auto dtype = parse_dtype(dtype_str);
-    EMB_CHECK_AS(ModelLoadError, dtype.has_value(), where, " has unsupported dtype '", dtype_str,
+    EMB_CHECK_AS(ModelLoadError, dtype.has_value(), where, " has unsupported dtype '", text_excerpt(dtype_str),
                  "'; supported: ", supported_dtypes());
     t.dtype = *dtype;
     std::uint64_t numel = 1;
     for (const auto& d : *shape_it) {
       EMB_CHECK_AS(ModelLoadError, d.is_number_unsigned() && d.get<std::uint64_t>() <= INT64_MAX, where,
-                   " has a shape entry that is not a non-negative integer: ", d.dump());
+                   " has a shape entry that is not a non-negative integer: ", json_excerpt(d));
       const auto dim = d.get<std::uint64_t>();
       t.shape.push_back(static_cast<std::int64_t>(dim));
       EMB_CHECK_AS(ModelLoadError, !__builtin_mul_overflow(numel, dim, &numel), where, " has an absurd shape ",
-                   shape_it->dump());
+                   json_excerpt(*shape_it));
     }
     const auto begin = (*offsets_it)[0].get<std::uint64_t>();
     const auto end = (*offsets_it)[1].get<std::uint64_t>();
@@ -246,11 +237,11 @@ SafetensorsFile SafetensorsFile::parse(std::shared_ptr<const Storage> storage, s
   std::size_t covered = 0;
   const TensorInfo* previous = nullptr;
   for (const TensorInfo* t : by_offset) {
-    EMB_CHECK_AS(ModelLoadError, t->begin >= covered, file, ": '", t->name, "' (data_offsets ", offsets_text(*t),
-                 ") overlaps '", previous ? previous->name : "", "' (data_offsets ",
+    EMB_CHECK_AS(ModelLoadError, t->begin >= covered, file, ": '", text_excerpt(t->name), "' (data_offsets ", offsets_text(*t),
+                 ") overlaps '", previous ? text_excerpt(previous->name) : "", "' (data_offsets ",
                  previous ? offsets_text(*previous) : "", ")");
     EMB_CHECK_AS(ModelLoadError, t->begin == covered, file, ": data bytes [", covered, ", ", t->begin,
-                 ") belong to no tensor (a hole before '", t->name, "')");
+                 ") belong to no tensor (a hole before '", text_excerpt(t->name), "')");
     covered = t->end;
     previous = t;
   }
@@ -313,6 +304,14 @@ std::vector<float> SafetensorsFile::floats(std::string_view name) const {
       throw ModelLoadError(path_.string() + ": '" + t.name + "' has dtype " + std::string(dtype_name(t.dtype)) +
                            "; expected a floating-point tensor (F32, F16, BF16 or F64)");
   }
+  return out;
+}
+
+std::vector<float> SafetensorsFile::finite_floats(std::string_view name) const {
+  std::vector<float> out = floats(name);
+  const auto bad = std::find_if(out.begin(), out.end(), [](float x) { return !std::isfinite(x); });
+  EMB_CHECK_AS(ModelLoadError, bad == out.end(), path_.string(), ": '", text_excerpt(info(name).name), "' holds ",
+               *bad, " at index ", bad - out.begin(), " of ", out.size(), "; weights must be finite (a corrupt file?)");
   return out;
 }
 

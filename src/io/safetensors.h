@@ -55,6 +55,11 @@ class SafetensorsFile {
   std::span<const std::byte> bytes(std::string_view name) const;
   /// Values converted to float32 (from F32, F16, BF16 or F64), row-major.
   std::vector<float> floats(std::string_view name) const;
+  /// floats(), refusing NaN and infinity (ModelLoadError naming the tensor):
+  /// what every model weight is read through, because one NaN weight made
+  /// every embedding NaN, with exit 0. (F64 values beyond float's range
+  /// become infinity, and are refused too.)
+  std::vector<float> finite_floats(std::string_view name) const;
   /// A 2-D tensor as rows × cols (a 1-D tensor of n values as 1 × n).
   Matrix matrix(std::string_view name) const;
   /// As matrix(name), after checking the shape: ModelLoadError

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "embetter/error.h"
+#include "io/json_input.h"
 
 namespace emb::io {
 namespace {
@@ -81,12 +82,7 @@ bool TextReader::read(std::size_t max_texts, JsonlColumns& out) {
 }
 
 void TextReader::add_record(std::string_view line, const std::string& where, JsonlColumns& out) const {
-  json record;
-  try {
-    record = json::parse(line);
-  } catch (const json::parse_error& e) {
-    throw InvalidArgument(where + ": invalid JSON: " + e.what());
-  }
+  const json record = parse_json(line, where, JsonSource::Input);
   EMB_CHECK(record.is_object(), where, ": expected a JSON object, found ", record.type_name());
 
   const json* text = find_field(record, text_field_);

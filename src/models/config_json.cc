@@ -1,12 +1,13 @@
 #include "models/config_json.h"
 
 #include "embetter/error.h"
+#include "io/json_input.h"
 
 namespace emb::models {
 namespace {
 [[noreturn]] void wrong_type(const std::filesystem::path& file, const char* key, const char* expected,
                              const nlohmann::json& v) {
-  throw ModelLoadError(file.string() + ": key '" + key + "' should be " + expected + ", found " + v.dump());
+  throw ModelLoadError(file.string() + ": key '" + key + "' should be " + expected + ", found " + io::json_excerpt(v));
 }
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "embetter/error.h"
+#include "io/json_input.h"
 
 namespace emb::models {
 namespace {
@@ -47,14 +48,7 @@ nn::Linear read_linear(const nn::WeightReader& w, const std::string& module, std
 }  // namespace
 
 ModelSpec read_model_spec(const std::filesystem::path& config_json) {
-  std::ifstream in(config_json);
-  EMB_CHECK_AS(ModelLoadError, in.good(), config_json.string(), ": cannot open the model configuration");
-  nlohmann::json c;
-  try {
-    c = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw ModelLoadError(config_json.string() + ": invalid JSON: " + e.what());
-  }
+  const nlohmann::json c = io::read_json_file(config_json);
   EMB_CHECK_AS(ModelLoadError, c.is_object(), config_json.string(), ": expected a JSON object");
   const std::string family = family_of(c);
   EMB_CHECK_AS(ModelLoadError, !family.empty(), config_json.string(),

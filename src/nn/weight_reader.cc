@@ -43,7 +43,7 @@ std::vector<float> checked_floats(const io::SafetensorsFile& st, const std::stri
   const auto& info = st.info(full);
   EMB_CHECK_AS(ModelLoadError, info.shape == expected, st.path().string(), ": '", full, "' has shape ",
                io::shape_text(info.shape), "; expected ", io::shape_text(expected), " (", why, ")");
-  return st.floats(full);
+  return st.finite_floats(full);
 }
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include "cpu/kernel_table.h"
 #include "embetter/error.h"
 #include "embetter/truncated_svd.h"
+#include "io/json_input.h"
 #include "io/safetensors.h"
 #include "linalg/csr_view.h"
 #include "linalg/randomized_svd.h"
@@ -198,10 +199,10 @@ SavedState read_state(const io::SafetensorsFile& file) {
                "' is not supported (expected ", kFormatVersion, ")");
   SavedState s;
   try {
-    s.params = params_from_json(json::parse(get("params")));
-    s.vocabulary = json::parse(get("vocabulary")).get<std::vector<std::string>>();
+    s.params = params_from_json(io::parse_json(get("params"), where + ": metadata 'params'"));
+    s.vocabulary = io::parse_json(get("vocabulary"), where + ": metadata 'vocabulary'").get<std::vector<std::string>>();
   } catch (const json::exception& e) {
-    throw ModelLoadError(detail::concat(where, ": unreadable 'params' or 'vocabulary' metadata: ", e.what()));
+    throw ModelLoadError(detail::concat(where, ": unreadable 'params' or 'vocabulary' metadata: ", io::text_excerpt(e.what())));
   }
   const auto n_terms = static_cast<std::int64_t>(s.vocabulary.size());
   if (s.params.tfidf.use_idf) {

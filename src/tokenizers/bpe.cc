@@ -223,7 +223,7 @@ std::shared_ptr<const Model> parse_bpe(const Json& j, const ParseContext& ctx) {
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
       merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
     } else {
-      throw_malformed(ctx, "a merge must be \"a b\" or [\"a\", \"b\"], got " + m.dump());
+      throw_malformed(ctx, "a merge must be \"a b\" or [\"a\", \"b\"], got " + excerpt(m));
     }
   }
   return std::make_shared<Bpe>(parse_vocab_map(require(j, "vocab", ctx), ctx.child(".vocab")), merges, std::move(cfg),

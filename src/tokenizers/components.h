@@ -94,6 +94,10 @@ std::shared_ptr<const PostProcessor> make_bert_processing(Token cls, Token sep);
 const Json& require(const Json& j, const char* key, const ParseContext& ctx);
 std::string get_string(const Json& j, const char* key, const ParseContext& ctx);
 bool get_bool(const Json& j, const char* key, bool fallback, const ParseContext& ctx);
+/// `v` as a token id in [0, io::kMaxTokenId]; `what` names it in the error ("vocab['a']").
+std::int32_t get_id(const Json& v, const std::string& what, const ParseContext& ctx);
+/// A short excerpt of `v` for an error message (io::json_excerpt).
+std::string excerpt(const Json& v);
 std::string type_of(const Json& j, const ParseContext& ctx);
 [[noreturn]] void throw_unsupported(const ParseContext& ctx, const std::string& kind, const std::string& type,
                                     const char* supported);

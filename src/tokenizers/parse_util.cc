@@ -1,5 +1,6 @@
 // JSON access helpers for tokenizer.json: every failure names the file and the key.
 #include "embetter/error.h"
+#include "io/json_input.h"
 #include "tokenizers/components.h"
 
 namespace emb::tokenizers {
@@ -31,9 +32,15 @@ bool get_bool(const Json& j, const char* key, bool fallback, const ParseContext&
   if (!j.is_object()) throw_malformed(ctx, "expected a JSON object");
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) throw_malformed(ctx, detail::concat("'", key, "' must be true or false, got ", it->dump()));
+  if (!it->is_boolean()) throw_malformed(ctx, detail::concat("'", key, "' must be true or false, got ", excerpt(*it)));
   return it->get<bool>();
 }
+
+std::int32_t get_id(const Json& v, const std::string& what, const ParseContext& ctx) {
+  return io::json_token_id(v, detail::concat(ctx.origin, ": ", ctx.path.empty() ? "" : ctx.path + ": ", what));
+}
+
+std::string excerpt(const Json& v) { return io::json_excerpt(v); }
 
 std::string type_of(const Json& j, const ParseContext& ctx) { return get_string(j, "type", ctx); }
 

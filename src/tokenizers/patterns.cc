@@ -173,7 +173,7 @@ std::shared_ptr<const Pattern> parse_pattern(const Json& j, const ParseContext& 
     throw NotSupportedError(detail::concat(ctx.origin, ": regex pattern '", source, "' at '", ctx.path,
                                            "' is not supported (supported regexes: ", supported, ")"));
   }
-  throw_malformed(ctx, "pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + j.dump());
+  throw_malformed(ctx, "pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + excerpt(j));
 }
 
 SplitBehavior parse_split_behavior(const Json& j, const ParseContext& ctx) {
@@ -184,7 +184,7 @@ SplitBehavior parse_split_behavior(const Json& j, const ParseContext& ctx) {
   if (b == "MergedWithNext") return SplitBehavior::MergedWithNext;
   if (b == "Contiguous") return SplitBehavior::Contiguous;
   throw_malformed(ctx, "behavior must be Removed, Isolated, MergedWithPrevious, MergedWithNext or Contiguous, got " +
-                           j.dump());
+                           excerpt(j));
 }
 
 void split_spans(std::string_view text, const Pattern& pattern, SplitBehavior behavior, bool invert,

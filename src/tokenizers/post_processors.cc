@@ -91,8 +91,8 @@ class SequenceProcessor final : public PostProcessor {
 Token parse_token_pair(const Json& j, const char* key, const ParseContext& ctx) {
   const Json& v = require(j, key, ctx);
   if (!v.is_array() || v.size() != 2 || !v[0].is_string() || !v[1].is_number_integer())
-    throw_malformed(ctx, detail::concat("'", key, "' must be [token, id], got ", v.dump()));
-  return {v[1].get<std::int32_t>(), v[0].get<std::string>()};
+    throw_malformed(ctx, detail::concat("'", key, "' must be [token, id], got ", excerpt(v)));
+  return {get_id(v[1], detail::concat("'", key, "'"), ctx), v[0].get<std::string>()};
 }
 
 std::shared_ptr<const PostProcessor> around(Token cls, Token sep) {
@@ -123,9 +123,9 @@ std::shared_ptr<const PostProcessor> parse_template(const Json& j, const ParseCo
       const Json& toks = require(*it, "tokens", ctx);
       if (!ids.is_array() || !toks.is_array() || ids.size() != toks.size())
         throw_malformed(ctx, "special_tokens['" + name + "'] needs 'ids' and 'tokens' lists of the same length");
-      for (std::size_t k = 0; k < ids.size(); ++k) item.special.push_back({ids[k].get<std::int32_t>(), toks[k].get<std::string>()});
+      for (std::size_t k = 0; k < ids.size(); ++k) item.special.push_back({get_id(ids[k], "special_tokens['" + name + "'].ids", ctx), toks[k].get<std::string>()});
     } else {
-      throw_malformed(ctx, "template pieces are {\"Sequence\": ...} or {\"SpecialToken\": ...}, got " + piece.dump());
+      throw_malformed(ctx, "template pieces are {\"Sequence\": ...} or {\"SpecialToken\": ...}, got " + excerpt(piece));
     }
     items.push_back(std::move(item));
   }

@@ -11,6 +11,7 @@
 
 #include "embetter/error.h"
 #include "embetter/threads.h"
+#include "io/json_input.h"
 #include "tokenizers/added_vocabulary.h"
 #include "tokenizers/components.h"
 #include "tokenizers/unicode.h"
@@ -51,8 +52,7 @@ std::vector<tokenizers::AddedToken> parse_added_tokens(const Json& j, const Pars
     const Json& t = j[i];
     tokenizers::AddedToken a;
     const Json& id = tokenizers::require(t, "id", c);
-    if (!id.is_number_unsigned()) tokenizers::throw_malformed(c, "'id' must be a non-negative integer");
-    a.id = id.get<std::int32_t>();
+    a.id = tokenizers::get_id(id, "'id'", c);
     a.content = tokenizers::get_string(t, "content", c);
     a.single_word = tokenizers::get_bool(t, "single_word", false, c);
     a.lstrip = tokenizers::get_bool(t, "lstrip", false, c);
@@ -81,12 +81,7 @@ Tokenizer Tokenizer::from_file(const std::filesystem::path& tokenizer_json) {
 }
 
 Tokenizer Tokenizer::from_json(std::string_view text, const std::string& origin) {
-  Json j;
-  try {
-    j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    throw ModelLoadError(detail::concat(origin, ": not valid JSON (", e.what(), ")"));
-  }
+  const Json j = io::parse_json(text, origin);
   if (!j.is_object()) throw ModelLoadError(origin + ": expected a JSON object at the top level");
   auto impl = std::make_unique<Impl>();
   const auto section = [&](const char* key) -> const Json& {
@@ -103,9 +98,9 @@ Tokenizer Tokenizer::from_json(std::string_view text, const std::string& origin)
         parse_added_tokens(section("added_tokens"), {origin, "added_tokens"}), impl->normalizer.get());
     const Json& padding = section("padding");
     if (padding.is_object() && padding.contains("pad_id") && padding["pad_id"].is_number_integer())
-      impl->pad_id = padding["pad_id"].get<std::int32_t>();
+      impl->pad_id = tokenizers::get_id(padding["pad_id"], "pad_id", {origin, "padding"});
   } catch (const Json::exception& e) {  // a value of the wrong JSON type deep inside a component
-    throw ModelLoadError(detail::concat(origin, ": malformed tokenizer.json (", e.what(), ")"));
+    throw ModelLoadError(detail::concat(origin, ": malformed tokenizer.json (", io::text_excerpt(e.what()), ")"));
   }
   return Tokenizer(std::move(impl));
 }

@@ -131,7 +131,7 @@ std::shared_ptr<const Model> parse_unigram(const Json& j, const ParseContext& ct
   pieces.reserve(vocab.size());
   for (const auto& p : vocab) {
     if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_number())
-      throw_malformed(ctx, "Unigram vocab entries must be [piece, score], got " + p.dump());
+      throw_malformed(ctx, "Unigram vocab entries must be [piece, score], got " + excerpt(p));
     pieces.emplace_back(p[0].get<std::string>(), p[1].get<double>());
   }
   std::optional<std::int32_t> unk_id;

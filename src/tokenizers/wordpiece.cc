@@ -84,9 +84,7 @@ Vocab parse_vocab_map(const Json& j, const ParseContext& ctx) {
   if (!j.is_object()) throw_malformed(ctx, "model.vocab must be an object {token: id}");
   Vocab vocab;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!it.value().is_number_integer())
-      throw_malformed(ctx, detail::concat("model.vocab['", it.key(), "'] must be an integer id"));
-    vocab.add(it.key(), it.value().get<std::int32_t>());
+    vocab.add(it.key(), get_id(it.value(), detail::concat("model.vocab[", excerpt(Json(it.key())), "]"), ctx));
   }
   return vocab;
 }

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "embetter/error.h"
+#include "io/json_input.h"
 
 namespace emb::train {
 
@@ -36,7 +37,7 @@ ModelReader::ModelReader(io::SafetensorsFile file, const std::string& kind) : fi
   if (metadata(kFormatKey) != kFormatVersion)
     fail(detail::concat(kind, " file format '", metadata(kFormatKey), "' is not supported (expected '",
                         kFormatVersion, "')"));
-  params_ = nlohmann::json::parse(metadata("params"), nullptr, /*allow_exceptions=*/false);
+  params_ = io::parse_json(metadata("params"), file_.path().string() + ": metadata 'params'");
   if (!params_.is_object()) fail("metadata 'params' is not a JSON object");
 }
 
@@ -60,38 +61,39 @@ int ModelReader::param_int(const std::string& name, int min_value) const {
   const auto& v = param(name);
   if (!v.is_number_integer() || v.get<std::int64_t>() < min_value ||
       v.get<std::int64_t>() > std::numeric_limits<int>::max())
-    fail(detail::concat("params '", name, "' is ", v.dump(), "; expected an integer >= ", min_value));
+    fail(detail::concat("params '", name, "' is ", io::json_excerpt(v), "; expected an integer >= ", min_value));
   return v.get<int>();
 }
 
 float ModelReader::param_positive_float(const std::string& name) const {
   const auto& v = param(name);
   if (!v.is_number() || !(v.get<double>() > 0) || !std::isfinite(v.get<double>()))
-    fail(detail::concat("params '", name, "' is ", v.dump(), "; expected a positive number"));
+    fail(detail::concat("params '", name, "' is ", io::json_excerpt(v), "; expected a positive number"));
   return v.get<float>();
 }
 
 RandomState ModelReader::param_random_state(const std::string& name) const {
   const auto& v = param(name);
   if (v.is_null()) return std::nullopt;
-  if (!v.is_number_unsigned()) fail(detail::concat("params '", name, "' is ", v.dump(), "; expected null or a seed"));
+  if (!v.is_number_unsigned()) fail(detail::concat("params '", name, "' is ", io::json_excerpt(v), "; expected null or a seed"));
   return v.get<std::uint64_t>();
 }
 
 std::vector<std::string> ModelReader::string_list(const std::string& key) const {
-  const auto v = nlohmann::json::parse(metadata(key), nullptr, /*allow_exceptions=*/false);
+  const auto v = io::parse_json(metadata(key), detail::concat(file_.path().string(), ": metadata '", key, "'"));
   if (!v.is_array()) fail(detail::concat("metadata '", key, "' is not a JSON list"));
   std::vector<std::string> out;
   for (const auto& item : v) {
-    if (!item.is_string()) fail(detail::concat("metadata '", key, "' holds ", item.dump(), "; expected strings"));
+    if (!item.is_string()) fail(detail::concat("metadata '", key, "' holds ", io::json_excerpt(item), "; expected strings"));
     out.push_back(item.get<std::string>());
   }
   return out;
 }
 
 std::int64_t ModelReader::count(const std::string& key) const {
-  const auto v = nlohmann::json::parse(metadata(key), nullptr, /*allow_exceptions=*/false);
-  if (!v.is_number_unsigned()) fail(detail::concat("metadata '", key, "' is '", metadata(key), "'; expected a count"));
+  const auto v = io::parse_json(metadata(key), detail::concat(file_.path().string(), ": metadata '", key, "'"));
+  if (!v.is_number_unsigned())
+    fail(detail::concat("metadata '", key, "' is '", io::text_excerpt(metadata(key)), "'; expected a count"));
   return v.get<std::int64_t>();
 }
 

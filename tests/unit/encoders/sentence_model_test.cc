@@ -5,11 +5,13 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "embetter/error.h"
 #include "encoders/sentence_batches.h"
 #include "encoders/sentence_model.h"
+#include "io/safetensors.h"
 #include "sentence_golden.h"
 #include "support/test_support.h"
 
@@ -158,6 +160,78 @@ TEST(SentenceModelErrors, MissingNormalizeFolderIsFine) {
   const fs::path dir = copy_fixture("tiny-bert", "nonormalize");
   fs::remove_all(dir / "2_Normalize");
   expect_parity(dir, fixture("tiny-bert") / "golden.jsonl", 16);
+}
+
+
+// --- findings of the mutation run (issue 18) -----------------------------------
+
+TEST(SentenceModelErrors, NonStringModulePathNamesFileAndKey) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");
+  const fs::path dir = copy_fixture("tiny-bert", "modpath");
+  std::ifstream in(dir / "modules.json");
+  auto modules = nlohmann::json::parse(in);
+  modules[1]["path"] = 7;
+  std::ofstream(dir / "modules.json") << modules.dump();
+  const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+  EXPECT_NE(msg.find("modules.json: module 'path' must be a string; got 7"), std::string::npos) << msg;
+}
+
+TEST(SentenceModelErrors, NonFiniteWeightIsRefusedNamingTheTensor) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");
+  const std::string tensor = "encoder.layer.0.attention.self.query.weight";
+  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    const fs::path dir = copy_fixture("tiny-bert", "nan");
+    const fs::path weights = dir / "model.safetensors";
+    std::uint64_t header = 0, begin = 0;
+    {
+      std::ifstream in(weights, std::ios::binary);
+      in.read(reinterpret_cast<char*>(&header), 8);
+      begin = io::SafetensorsFile::open(weights).info(tensor).begin;
+    }
+    std::fstream out(weights, std::ios::binary | std::ios::in | std::ios::out);
+    out.seekp(static_cast<std::streamoff>(8 + header + begin + 4 * 5));
+    out.write(reinterpret_cast<const char*>(&bad), 4);
+    out.close();
+    const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+    EXPECT_NE(msg.find("model.safetensors: '" + tensor + "' holds"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("at index 5"), std::string::npos) << msg;
+  }
+}
+
+TEST(SentenceModelErrors, DeeplyNestedConfigValuesGetAShortError) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const char* file : {"config.json", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json"}) {
+    const fs::path dir = copy_fixture("tiny-bert", "deep");
+    std::ifstream in(dir / file);
+    auto j = nlohmann::json::parse(in);
+    in.close();
+    std::string text = j.dump();
+    if (j.is_array())
+      text = "[" + deep + "]";
+    else
+      text.insert(1, "\"deep\": " + deep + ", ");
+    std::ofstream(dir / file) << text;
+    const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+    EXPECT_NE(msg.find(file), std::string::npos) << msg;
+    EXPECT_NE(msg.find("nested more than 64 levels"), std::string::npos) << msg;
+    EXPECT_LT(msg.size(), 1024u) << file;
+  }
+}
+
+TEST(SentenceModelErrors, DeeplyNestedSafetensorsShapeGetsAShortError) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");
+  const fs::path dir = copy_fixture("tiny-bert", "deepshape");
+  const std::string header = R"({"a": {"dtype": "F32", "shape": )" + std::string(100000, '[') +
+                             std::string(100000, ']') + R"(, "data_offsets": [0, 4]}})";
+  std::ofstream out(dir / "model.safetensors", std::ios::binary);
+  const std::uint64_t n = header.size();
+  out.write(reinterpret_cast<const char*>(&n), 8);
+  out << header << "abcd";
+  out.close();
+  const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+  EXPECT_NE(msg.find("model.safetensors: header: JSON nested more than 64 levels"), std::string::npos) << msg;
+  EXPECT_LT(msg.size(), 1024u);
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ TEST(Jsonl, ErrorsNameFileLineAndField) {
   expect_invalid(missing, missing.string() + ":2: no field 'text' (keys: body, n)");
   expect_invalid(write("number.jsonl", "{\"text\": 5}\n"), "number.jsonl:1: field 'text' is number; expected a string");
   expect_invalid(write("broken.jsonl", "{\"text\": \"a\"}\n{\"text\": \"a\"}\n{\"text\": \"a\n"),
-                 "broken.jsonl:3: invalid JSON");
+                 "broken.jsonl:3: not valid JSON");
   expect_invalid(write("utf8.jsonl", "{\"text\": \"ok\"}\n{\"text\": \"caf\xE9\"}\n"),
                  "utf8.jsonl:2: not valid UTF-8 (byte 14 of the line)");
   expect_invalid(write("array.jsonl", "[1, 2]\n"), "array.jsonl:1: expected a JSON object, found array");

@@ -228,7 +228,7 @@ TEST(SafetensorsMalformed, TooShortOrHeaderPastTheEnd) {
 }
 
 TEST(SafetensorsMalformed, HeaderNotJsonOrNotAnObject) {
-  expect_load_error(make_file("{not json}", 0), "header is not valid JSON");
+  expect_load_error(make_file("{not json}", 0), "header: not valid JSON");
   expect_load_error(make_file("[1, 2]", 0), "does not start with '{'");
   expect_load_error(make_file(R"({"a": 1})", 0), "'a' is not an object in the header");
   expect_load_error(make_file(R"({"a":{"dtype":"F32","shape":[0]}})", 0), "'a' has no 'data_offsets'");

@@ -73,7 +73,7 @@ TEST(TextReader, AnErrorInALaterChunkNamesFileAndLine) {
   JsonlColumns chunk;
   EXPECT_TRUE(json_reader.read(10000, chunk));
   EXPECT_THAT([&] { json_reader.read(10000, chunk); },
-              ThrowsMessage<InvalidArgument>(HasSubstr(bad_json.string() + ":12345: invalid JSON")));
+              ThrowsMessage<InvalidArgument>(HasSubstr(bad_json.string() + ":12345: not valid JSON")));
   const auto bad_utf8 = write("late.txt", lines + "caf\xC3\n");
   io::TextReader line_reader(bad_utf8);
   EXPECT_TRUE(line_reader.read(10000, chunk));

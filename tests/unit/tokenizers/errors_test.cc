@@ -187,5 +187,55 @@ TEST(TokenizerApi, BatchOnTwoThreadsEqualsOneByOne) {
   set_num_threads(before);
 }
 
+
+// --- limits found by mutating real files (issue 18) ---------------------------
+
+/// `{"type": "Sequence", "normalizers": [ ... ]}` nested `depth` times around NFC.
+std::string nested_sequence(int depth) {
+  std::string s;
+  for (int i = 0; i < depth; ++i) s += R"({"type": "Sequence", "normalizers": [)";
+  s += R"({"type": "NFC"})";
+  for (int i = 0; i < depth; ++i) s += "]}";
+  return s;
+}
+
+TEST(TokenizerLimits, DeepSequencesAreRefusedNotACrash) {
+  // 20,000 levels overflowed the stack in the recursive component parser.
+  const auto msg = message_of<ModelLoadError>(
+      [] { Tokenizer::from_json(minimal(nested_sequence(20000)), "deep/tokenizer.json"); });
+  EXPECT_THAT(msg, HasSubstr("deep/tokenizer.json"));
+  EXPECT_THAT(msg, HasSubstr("nested more than 64 levels"));
+  EXPECT_LT(msg.size(), 1024u);
+  // A real depth still loads.
+  const Tokenizer ok = Tokenizer::from_json(minimal(nested_sequence(5), R"({"type": "WhitespaceSplit"})"));
+  EXPECT_EQ(ok.encode("a").ids, (std::vector<std::int32_t>{1}));
+}
+
+TEST(TokenizerLimits, VocabularyIdsOutOfRangeAreErrorsNotWrappedIds) {
+  for (const char* id : {"2147483648", "4294967296", "1099511627776", "-1", "2147483647", "16777216", "1.5"}) {
+    std::string text = minimal();
+    text.replace(text.find(R"("##b": 2)"), 8, std::string(R"("##b": )") + id);
+    const auto msg = message_of<ModelLoadError>([&] { Tokenizer::from_json(text, "ids/tokenizer.json"); });
+    EXPECT_THAT(msg, HasSubstr("ids/tokenizer.json")) << id;
+    EXPECT_THAT(msg, HasSubstr("model.vocab[\"##b\"]")) << id;
+    EXPECT_THAT(msg, HasSubstr(std::string("token id ") + id)) << id;
+  }
+  std::string added = minimal();
+  added.replace(added.find(R"("id": 0)"), 7, R"("id": 4294967296)");
+  EXPECT_THAT(message_of<ModelLoadError>([&] { Tokenizer::from_json(added, "t.json"); }),
+              HasSubstr("added_tokens[0]: 'id': token id 4294967296 is not an integer in [0, 16777215]"));
+}
+
+TEST(TokenizerLimits, ErrorsQuoteAShortExcerptOfABadValue) {
+  std::string huge = "[";
+  for (int i = 0; i < 100000; ++i) huge += "123456789,";
+  huge += "0]";
+  const auto msg = message_of<ModelLoadError>(
+      [&] { Tokenizer::from_json(minimal("null", R"({"type": "Split", "pattern": {"String": " "}, "behavior": )" + huge + "}")); });
+  EXPECT_THAT(msg, HasSubstr("behavior must be"));
+  EXPECT_THAT(msg, HasSubstr("[123456789,123456789,"));
+  EXPECT_LT(msg.size(), 400u);
+}
+
 }  // namespace
 }  // namespace emb

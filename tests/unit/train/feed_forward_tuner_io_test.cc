@@ -147,7 +147,7 @@ TEST(FeedForwardTunerIo, FilesThatAreNotOursOrWrongGetAClearModelLoadError) {
   auto bad_classes = rewrite("bad_classes.safetensors", [](io::SafetensorsWriter& w) {
     w.set_metadata("classes", "class_0,class_1");
   });
-  EXPECT_THAT(load_error(bad_classes), HasSubstr("metadata 'classes' is not a JSON list"));
+  EXPECT_THAT(load_error(bad_classes), HasSubstr("metadata 'classes': not valid JSON"));
   // A missing tensor and a non-finite weight.
   auto nan_weight = rewrite("nan.safetensors", [](io::SafetensorsWriter& w) {
     w.add("hidden.bias", {6}, std::vector<float>(6, std::numeric_limits<float>::quiet_NaN()));
