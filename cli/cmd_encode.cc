@@ -43,6 +43,14 @@ bool read_chunk(io::TextReader& reader, std::size_t size, JsonlColumns& chunk) {
   }
 }
 
+/// Texts of white space alone are encoded (a row each, so rows stay aligned
+/// with lines), but a file of nothing else is a mistake: its rows would all
+/// be the embedding of no word.
+void check_some_words(const io::TextReader& reader, const EncodeOptions& o) {
+  EMB_CHECK(reader.blank_texts_read() < reader.texts_read(), describe("--in", o.in), ": all ", reader.texts_read(),
+            " texts are white space only; expected at least one with a word");
+}
+
 /// A first pass over the input, holding one chunk at a time: every line is
 /// checked before the model is loaded (seconds) or anything is encoded, and
 /// the count sizes the progress bar.
@@ -52,6 +60,7 @@ std::size_t count_texts(const EncodeOptions& o) {
   while (read_chunk(reader, o.chunk_size, chunk)) {
   }
   EMB_CHECK(reader.texts_read() > 0, describe("--in", o.in), ": holds no texts (the file is empty or blank)");
+  check_some_words(reader, o);
   return reader.texts_read();
 }
 
@@ -98,7 +107,11 @@ void run_encode(const EncodeOptions& o, const GlobalOptions& global) {
   }
   bar.finish();
   EMB_CHECK(writer.rows() > 0, describe("--in", o.in), ": holds no texts (the file is empty or blank)");
+  check_some_words(reader, o);
   writer.commit();
+  if (reader.blank_texts_read() > 0)
+    console.step("note: " + std::to_string(reader.blank_texts_read()) +
+                 " texts were white space only; their rows embed no word");
   console.step("wrote " + o.out + " (" + std::to_string(writer.rows()) + " x " + std::to_string(writer.cols()) +
                " float32)");
 }

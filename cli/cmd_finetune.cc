@@ -8,6 +8,7 @@
 #include "embetter/feed_forward_tuner.h"
 #include "embetter/npy.h"
 #include "inputs.h"
+#include "validators.h"
 
 namespace emb::cli {
 namespace {
@@ -83,9 +84,9 @@ Command add_finetune_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--epochs", o->epochs, "Passes over the training data")->capture_default_str()->check(CLI::Range(1, 1 << 24));
   cmd->add_option("--learning-rate", o->learning_rate, "Adam's learning rate")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive_number());
   cmd->add_option("--batch-size", o->batch_size, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 1 << 24));
-  cmd->add_option("--seed", o->seed, "Random seed (weights and shuffling); omit for a fresh one")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", o->seed, "Random seed (weights and shuffling); omit for a fresh one")->check(non_negative_integer());
   return [o, &global] { run_finetune(*o, global); };
 }
 

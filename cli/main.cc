@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   } catch (const emb::ModelLoadError& e) {
     std::cerr << who << ": error: " << e.what() << "\n";
     return kExitBadInput;
+  } catch (const emb::NotSupportedError& e) {  // a model or file kind we do not read: the input's fault too
+    std::cerr << who << ": error: " << e.what() << "\n";
+    return kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << who << ": failed: " << e.what() << "\n";
     return kExitFailure;

@@ -11,6 +11,7 @@
 
 #include "embetter/error.h"
 #include "io/atomic_file.h"
+#include "io/json_input.h"
 #include "io/npy_writer.h"
 
 namespace emb {
@@ -56,8 +57,11 @@ class HeaderParser {
     return false;
   }
   [[noreturn]] void fail(std::string_view what) const {
+    // Quote the header near the fault only: a 50 MB header went to stderr whole.
+    const std::size_t from = pos_ > io::kExcerptChars / 2 ? pos_ - io::kExcerptChars / 2 : 0;
     throw InvalidArgument(file_ + ": cannot parse the .npy header (" + std::string(what) + " at offset " +
-                          std::to_string(pos_) + "): " + std::string(text_));
+                          std::to_string(pos_) + "): " + (from ? "…" : "") +
+                          io::text_excerpt(text_.substr(std::min(from, text_.size()))));
   }
   void expect(char c) {
     if (!eat(c)) fail(std::string("expected '") + c + "'");
@@ -110,7 +114,10 @@ class HeaderParser {
 
 std::string shape_text(const std::vector<std::uint64_t>& shape) {
   std::string s = "(";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i == 8) return s + ", … " + std::to_string(shape.size()) + " dimensions)";
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  }
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
@@ -144,7 +151,7 @@ Matrix read_npy(const std::filesystem::path& path) {
   }
   EMB_CHECK(descr && fortran_order && shape, file,
             ": .npy header lacks 'descr', 'fortran_order' or 'shape' (or has them with the wrong type)");
-  EMB_CHECK(*descr == "<f4" || *descr == "<f8", file, ": dtype '", *descr,
+  EMB_CHECK(*descr == "<f4" || *descr == "<f8", file, ": dtype '", io::text_excerpt(*descr),
             "' is not supported; expected float32 ('<f4') or float64 ('<f8') in C order");
   EMB_CHECK(!*fortran_order, file,
             ": array is in Fortran order; expected C order (save np.ascontiguousarray(X) instead)");

@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -25,6 +26,30 @@ std::optional<std::size_t> invalid_utf8_at(std::string_view s) {
     i += static_cast<std::size_t>(n);
   }
   return std::nullopt;
+}
+
+// Nothing but separators (Zs, Zl, Zp) and control or format characters (Cc,
+// Cf): what a tokenizer drops before it finds a word. Called on valid UTF-8.
+bool is_blank(std::string_view s) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(p + i, static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+    if (n <= 0) return false;
+    switch (utf8proc_category(cp)) {
+      case UTF8PROC_CATEGORY_ZS:
+      case UTF8PROC_CATEGORY_ZL:
+      case UTF8PROC_CATEGORY_ZP:
+      case UTF8PROC_CATEGORY_CC:
+      case UTF8PROC_CATEGORY_CF:
+        break;
+      default:
+        return false;
+    }
+    i += static_cast<std::size_t>(n);
+  }
+  return true;
 }
 
 // Walks a dotted path; at each level a key equal to the whole remaining path wins,
@@ -78,6 +103,7 @@ bool TextReader::read(std::size_t max_texts, JsonlColumns& out) {
   }
   EMB_CHECK_AS(ModelLoadError, !in_.bad(), path_.string(), ": read error after line ", line_no_);
   texts_ += out.texts.size();
+  blank_ += static_cast<std::size_t>(std::count_if(out.texts.begin(), out.texts.end(), is_blank));
   return !out.texts.empty();
 }
 

@@ -26,6 +26,9 @@ class TextReader {
 
   /// Texts returned so far.
   std::size_t texts_read() const { return texts_; }
+  /// Of those, texts with nothing but white space (Unicode's): a model sees
+  /// no word of them.
+  std::size_t blank_texts_read() const { return blank_; }
   const std::filesystem::path& path() const { return path_; }
 
  private:
@@ -37,6 +40,7 @@ class TextReader {
   std::string line_;
   std::size_t line_no_ = 0;
   std::size_t texts_ = 0;
+  std::size_t blank_ = 0;
 };
 
 }  // namespace emb::io

@@ -211,5 +211,25 @@ TEST(CliEncode, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
   expect_bad_input(missing, {"--model no-such-org/no-such-model"}, out);
 }
 
+TEST(CliEncode, WhiteSpaceOnlyTextsAreAnErrorAloneAndANoteAmongOthers) {
+  EMB_REQUIRE_FIXTURE(tiny_bert() / "model.safetensors");
+  const fs::path dir = temp_dir() / "encode-blank";
+  fs::create_directories(dir);
+  const fs::path out = dir / "x.npy";
+  const std::string model = tiny_bert().string();
+  // Found by mutation: such a file was encoded, exit 0, as rows of no word.
+  write_bytes(dir / "blank.txt", "   \n\t\n\xE3\x80\x80\n");  // spaces, a tab, an ideographic space
+  expect_bad_input(run_cli({"encode", "--model", model, "--in", (dir / "blank.txt").string(), "--out", out.string()}),
+                   {"--in", "blank.txt", "all 3 texts are white space only"}, out);
+  write_bytes(dir / "blank.jsonl", "{\"text\": \" \"}\n");
+  expect_bad_input(run_cli({"encode", "--model", model, "--in", (dir / "blank.jsonl").string(), "--out", out.string()}),
+                   {"--in", "blank.jsonl", "all 1 texts are white space only"}, out);
+  write_bytes(dir / "some.txt", "a text\n \n");
+  const CliResult r = run_cli({"encode", "--model", model, "--in", (dir / "some.txt").string(), "--out", out.string()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 texts were white space only"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(out));
+}
+
 }  // namespace
 }  // namespace emb::test

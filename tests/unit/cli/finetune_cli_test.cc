@@ -82,6 +82,24 @@ TEST(CliFinetune, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
   write_bytes(f8_nan, npy_bytes("<f8", false, {2, 2}, doubles));
   expect_bad_input(finetune(f8_nan, in.labels), {"--train", "nan.npy", "NaN"}, out);
 
+  // A header of 50 MB used to go to stderr whole.
+  const fs::path huge_header = in.dir / "huge.npy";
+  const std::string header = "{'descr': '<f4', " + std::string(5'000'000, 'y') + "}\n";
+  const auto len = static_cast<std::uint32_t>(header.size());
+  std::string v2 = std::string("\x93NUMPY\x02\x00", 8) + std::string(reinterpret_cast<const char*>(&len), 4) + header;
+  write_bytes(huge_header, v2 + f32_bytes({1, 2, 3, 4}));
+  const CliResult huge = finetune(huge_header, in.labels);
+  expect_bad_input(huge, {"--train", "huge.npy", ".npy header"}, out);
+  EXPECT_LT(huge.err.size(), 1024u);
+
+  // CLI11's own range checks printed the largest double in full (309 digits).
+  for (const auto& [option, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--learning-rate", "0"}, {"--learning-rate", "nan"}, {"--seed", "-1"}}) {
+    const CliResult r = finetune(in.x, in.labels, {option, value});
+    expect_bad_input(r, {option, "got '" + value + "'"}, out);
+    EXPECT_LT(r.err.size(), 200u) << r.err;
+  }
+
   const fs::path u8 = in.dir / "bytes.npy";
   write_bytes(u8, npy_bytes("|u1", false, {2, 2}, std::string(4, '\0')));
   expect_bad_input(finetune(u8, in.labels), {"--train", "bytes.npy", "'|u1'"}, out);

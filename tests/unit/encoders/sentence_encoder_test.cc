@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "embetter/error.h"
@@ -191,6 +192,33 @@ TEST(SentenceEncoder, RealMiniLmOnTexts) {
               p.max_abs, p.min_cosine);
   EXPECT_LE(p.max_abs, 1e-4f);
   EXPECT_GE(p.min_cosine, 0.99999);
+}
+
+
+// Found by mutation: a token id past the embedding rows failed only at the
+// first text that used it, naming neither file.
+TEST(SentenceEncoderErrors, TokenizerIdsBeyondTheEmbeddingRowsAreRefusedAtLoad) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");
+  const fs::path dir = test::temp_dir() / "ids-beyond";
+  fs::remove_all(dir);
+  fs::copy(fixture("tiny-bert"), dir, fs::copy_options::recursive);
+  for (auto& e : fs::recursive_directory_iterator(dir))
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  std::ifstream config_in(dir / "config.json"), tok_in(dir / "tokenizer.json");
+  const auto rows = nlohmann::json::parse(config_in)["vocab_size"].get<std::int64_t>();
+  auto tok = nlohmann::json::parse(tok_in);
+  tok["added_tokens"].push_back({{"id", rows}, {"content", "[NEW]"}, {"single_word", false}, {"lstrip", false},
+                                 {"rstrip", false}, {"normalized", false}, {"special", true}});
+  std::ofstream(dir / "tokenizer.json") << tok.dump();
+  try {
+    SentenceEncoder::load(dir.string());
+    ADD_FAILURE() << "expected ModelLoadError";
+  } catch (const ModelLoadError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(dir.string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find("ids reach " + std::to_string(rows)), std::string::npos) << msg;
+    EXPECT_NE(msg.find("word embeddings have " + std::to_string(rows) + " rows"), std::string::npos) << msg;
+  }
 }
 
 }  // namespace

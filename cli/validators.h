@@ -1,0 +1,43 @@
+#pragma once
+// Option checks with short messages: CLI11's PositiveNumber and
+// NonNegativeNumber print the largest double in full (309 digits) when a
+// value is out of range.
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace emb::cli {
+
+namespace detail {
+inline std::string short_value(const std::string& in) { return in.size() <= 40 ? in : in.substr(0, 40) + "…"; }
+}  // namespace detail
+
+/// A finite number > 0 (learning rates).
+inline CLI::Validator positive_number() {
+  return CLI::Validator(
+      [](std::string& in) -> std::string {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), v);
+        if (ec != std::errc() || end != in.data() + in.size() || !std::isfinite(v) || v <= 0)
+          return "must be a positive number, got '" + detail::short_value(in) + "'";
+        return {};
+      },
+      "POSITIVE");
+}
+
+/// An integer ≥ 0 (seeds).
+inline CLI::Validator non_negative_integer() {
+  return CLI::Validator(
+      [](std::string& in) -> std::string {
+        long long v = 0;
+        const auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), v);
+        if (ec != std::errc() || end != in.data() + in.size() || v < 0)
+          return "must be an integer >= 0, got '" + detail::short_value(in) + "'";
+        return {};
+      },
+      "UINT");
+}
+
+}  // namespace emb::cli
