@@ -8,32 +8,12 @@
 #include <numeric>
 #include <thread>
 
+#include "core/blas_threads.h"
 #include "embetter/error.h"
 #include "embetter/threads.h"
 
-extern "C" {
-// OpenBLAS's own thread control (its cblas.h flavour varies between builds).
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
-}
-
 namespace emb::encoders {
 namespace {
-
-// OpenBLAS (attention's per-sequence products) runs on the calling thread:
-// those products are small, and its pool's spinning workers cost more than
-// they give (and would oversubscribe the cores next to our own threads).
-// Parallelism comes from running runs of sequences side by side.
-class SingleThreadedBlas {
- public:
-  SingleThreadedBlas() : previous_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-  ~SingleThreadedBlas() { openblas_set_num_threads(previous_); }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  int previous_;
-};
 
 void draw_bar(std::size_t done, std::size_t total) {
   constexpr int kWidth = 30;
@@ -93,6 +73,10 @@ Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<s
   const int wanted = options.num_threads > 0 ? options.num_threads : num_threads();
   const std::size_t threads = std::max<std::size_t>(1, std::min<std::size_t>(wanted, options.batch_size));
   std::vector<SentenceModel::Workspace> workspaces(threads);
+  // OpenBLAS (attention's per-sequence products where our kernels do not
+  // run, the generic level) runs on the calling thread: those products are
+  // small, and its pool's spinning workers cost more than they give next to
+  // our own threads. Parallelism comes from running sequences side by side.
   const SingleThreadedBlas blas;
 
   std::vector<std::span<const std::int32_t>> views(n);
