@@ -2,12 +2,15 @@
 // applies it to other embeddings and saves it. Every input is read and
 // checked, and the tuner trained, before anything is written.
 #include <memory>
+#include <optional>
 
 #include "commands.h"
 #include "embetter/error.h"
 #include "embetter/feed_forward_tuner.h"
 #include "embetter/npy.h"
 #include "inputs.h"
+#include "io/atomic_file.h"
+#include "io/npy_writer.h"
 #include "validators.h"
 
 namespace emb::cli {
@@ -58,14 +61,30 @@ void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
   Matrix tuned;
   if (!o.apply.empty()) tuned = tuner.transform(Z);
 
+  // Both outputs are on disk before either replaces its target, so that the
+  // two renames follow each other within microseconds (a kill -9 used to
+  // find z.npy written and the tuner not yet serialized). The tuner file is
+  // renamed last: it is the commit point, and a run killed in between leaves
+  // the new embeddings beside the old tuner file (or none), never a new tuner
+  // without its embeddings.
+  std::optional<io::NpyWriter> out_file;
+  std::optional<io::AtomicFile> tuner_file;
   if (!o.out.empty()) {
-    write_npy(o.out, tuned);
-    console.step("wrote " + o.out + " (" + std::to_string(tuned.rows()) + " x " + std::to_string(tuned.cols()) + ")");
+    out_file.emplace(o.out, tuned.cols());
+    out_file->append(tuned);
+    out_file->prepare();
   }
   if (!o.save.empty()) {
-    tuner.save(o.save);
-    console.step("saved the tuner to " + o.save);
+    const std::string bytes = tuner.to_bytes();
+    tuner_file.emplace(o.save);
+    tuner_file->stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    tuner_file->prepare();
   }
+  if (out_file) out_file->commit();
+  if (tuner_file) tuner_file->commit();
+  if (out_file)
+    console.step("wrote " + o.out + " (" + std::to_string(tuned.rows()) + " x " + std::to_string(tuned.cols()) + ")");
+  if (tuner_file) console.step("saved the tuner to " + o.save);
 }
 
 }  // namespace

@@ -236,12 +236,18 @@ void NpyWriter::append(const Matrix& rows) {
   rows_ += rows.rows();
 }
 
-void NpyWriter::commit() {
+void NpyWriter::prepare() {
   const std::string header = npy_header(rows_, cols_);
   EMB_CHECK_AS(Error, header.size() == header_size_, file_.target().string(), ": .npy header grew to ", header.size(),
                " bytes from ", header_size_);
   file_.stream().seekp(0);
   file_.stream().write(header.data(), static_cast<std::streamsize>(header.size()));
+  file_.prepare();
+  prepared_ = true;
+}
+
+void NpyWriter::commit() {
+  if (!prepared_) prepare();
   file_.commit();
 }
 

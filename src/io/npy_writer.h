@@ -18,6 +18,9 @@ class NpyWriter {
 
   /// Appends rows.rows() rows; InvalidArgument unless rows.cols() == cols().
   void append(const Matrix& rows);
+  /// Writes the row count into the header and puts the file on disk, so that
+  /// commit() only renames (AtomicFile::prepare). Optional; at most once.
+  void prepare();
   /// Writes the row count into the header and replaces the target. Call once.
   void commit();
 
@@ -29,6 +32,7 @@ class NpyWriter {
   std::size_t cols_;
   std::size_t rows_ = 0;
   std::size_t header_size_ = 0;
+  bool prepared_ = false;
 };
 
 }  // namespace emb::io
