@@ -13,6 +13,22 @@
 #include "embetter/error.h"
 #include "embetter/threads.h"
 
+namespace {
+
+// Every message that names a bad value quotes an excerpt of it; this is the
+// net under the ones that do not (a path made of a 100 KB module name): the
+// head names the file, the tail says what was expected.
+std::string bounded(std::string message) {
+  constexpr std::size_t kHead = 600, kTail = 200;
+  if (message.size() <= kHead + kTail + 16) return message;
+  std::size_t head = kHead, tail = message.size() - kTail;
+  while (head > 0 && (static_cast<unsigned char>(message[head]) & 0xC0) == 0x80) --head;
+  while (tail < message.size() && (static_cast<unsigned char>(message[tail]) & 0xC0) == 0x80) ++tail;
+  return message.substr(0, head) + " […] " + message.substr(tail);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace emb::cli;
   GlobalOptions global;
@@ -42,19 +58,19 @@ int main(int argc, char** argv) {
     commands.at(name)();
     return 0;
   } catch (const emb::Interrupted& e) {
-    std::cerr << who << ": interrupted (" << e.what() << "); nothing was written\n";
+    std::cerr << who << ": interrupted (" << bounded(e.what()) << "); nothing was written\n";
     return kExitInterrupted;
   } catch (const emb::InvalidArgument& e) {
-    std::cerr << who << ": error: " << e.what() << "\n";
+    std::cerr << who << ": error: " << bounded(e.what()) << "\n";
     return kExitBadInput;
   } catch (const emb::ModelLoadError& e) {
-    std::cerr << who << ": error: " << e.what() << "\n";
+    std::cerr << who << ": error: " << bounded(e.what()) << "\n";
     return kExitBadInput;
   } catch (const emb::NotSupportedError& e) {  // a model or file kind we do not read: the input's fault too
-    std::cerr << who << ": error: " << e.what() << "\n";
+    std::cerr << who << ": error: " << bounded(e.what()) << "\n";
     return kExitBadInput;
   } catch (const std::exception& e) {
-    std::cerr << who << ": failed: " << e.what() << "\n";
+    std::cerr << who << ": failed: " << bounded(e.what()) << "\n";
     return kExitFailure;
   }
 }

@@ -56,7 +56,7 @@ std::vector<nn::PoolingMode> read_pooling(const fs::path& folder) {
   std::vector<nn::PoolingMode> modes;
   for (const auto& n : names) {
     nn::PoolingMode m;
-    EMB_CHECK_AS(NotSupportedError, nn::parse_pooling_mode(n, m), file.string(), ": pooling mode '", n,
+    EMB_CHECK_AS(NotSupportedError, nn::parse_pooling_mode(n, m), file.string(), ": pooling mode '", io::text_excerpt(n),
                  "' is unknown (known: cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken)");
     modes.push_back(m);
   }
@@ -71,7 +71,7 @@ nn::Activation dense_activation(const std::string& name, const fs::path& file) {
   if (cls == "GELU") return nn::Activation::GeluErf;
   if (cls == "Sigmoid") return nn::Activation::Sigmoid;
   if (cls == "SiLU") return nn::Activation::Silu;
-  throw NotSupportedError(file.string() + ": activation_function '" + name +
+  throw NotSupportedError(file.string() + ": activation_function '" + io::text_excerpt(name) +
                           "' is not supported (supported: Tanh, Identity, ReLU, GELU, Sigmoid, SiLU)");
 }
 
@@ -188,7 +188,7 @@ SentenceModel SentenceModel::load(const fs::path& folder, nn::Precision precisio
       m.steps_.push_back(std::move(s));
       m.dim_ = out;
     } else {
-      throw NotSupportedError(modules.string() + ": module '" + cls +
+      throw NotSupportedError(modules.string() + ": module '" + io::text_excerpt(cls) +
                               "' is not supported (supported: Transformer, Pooling, Dense, Normalize)");
     }
   }

@@ -56,7 +56,7 @@ nn::Activation parse_activation(const std::string& name, const char* key, const 
   if (name == "relu") return Activation::Relu;
   if (name == "tanh") return Activation::Tanh;
   if (name == "silu" || name == "swish") return Activation::Silu;
-  throw NotSupportedError(file.string() + ": " + key + " '" + name +
+  throw NotSupportedError(file.string() + ": " + key + " '" + io::text_excerpt(name) +
                           "' is not supported (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, tanh, silu)");
 }
 

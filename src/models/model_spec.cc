@@ -61,7 +61,7 @@ ModelSpec read_model_spec(const std::filesystem::path& config_json) {
   }
   if (family == "mpnet") return mpnet_spec(c, config_json);
   if (family == "distilbert") return distilbert_spec(c, config_json);
-  throw NotSupportedError(config_json.string() + ": model_type '" + family +
+  throw NotSupportedError(config_json.string() + ": model_type '" + io::text_excerpt(family) +
                           "' is not supported (supported: bert, roberta, xlm-roberta, camembert, mpnet, distilbert)");
 }
 

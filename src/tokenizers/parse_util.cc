@@ -11,7 +11,7 @@ void throw_malformed(const ParseContext& ctx, const std::string& what) {
 
 void throw_unsupported(const ParseContext& ctx, const std::string& kind, const std::string& type,
                        const char* supported) {
-  throw NotSupportedError(detail::concat(ctx.origin, ": ", kind, " type '", type, "' at '", ctx.path,
+  throw NotSupportedError(detail::concat(ctx.origin, ": ", kind, " type '", io::text_excerpt(type), "' at '", ctx.path,
                                          "' is not supported (supported: ", supported, ")"));
 }
 

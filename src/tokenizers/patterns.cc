@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "embetter/error.h"
+#include "io/json_input.h"
 #include "tokenizers/unicode.h"
 
 namespace emb::tokenizers {
@@ -170,7 +171,7 @@ std::shared_ptr<const Pattern> parse_pattern(const Json& j, const ParseContext& 
       if (known.source == source) return std::make_shared<RegexPattern>(known.match_at);
     std::string supported;
     for (const auto& known : kKnownRegexes) supported += detail::concat(supported.empty() ? "" : ", ", "'", known.source, "'");
-    throw NotSupportedError(detail::concat(ctx.origin, ": regex pattern '", source, "' at '", ctx.path,
+    throw NotSupportedError(detail::concat(ctx.origin, ": regex pattern '", io::text_excerpt(source), "' at '", ctx.path,
                                            "' is not supported (supported regexes: ", supported, ")"));
   }
   throw_malformed(ctx, "pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + excerpt(j));
