@@ -42,6 +42,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,7 @@ def replace_at(value, path, new):
 
 
 DEEP = "<<DEEP>>"
+MUTATION_DETAIL = {}  # thread → where the last value mutation struck, for the report
 
 
 def replacement(rng):
@@ -124,7 +126,10 @@ def mutate_json_text(text, rng):
         candidates = list(nodes(value))
         path, _ = rng.choice(candidates)
         name, new = replacement(rng)
-        return f"value:{name}", render(replace_at(value, path, new), rng)
+        mutant = render(replace_at(value, path, new), rng)
+        shown = new if not isinstance(new, str) or len(new) < 40 else new[:20] + "…"
+        MUTATION_DETAIL[threading.get_ident()] = f"{'/'.join(map(str, path))} = {shown!r}"
+        return f"value:{name}", mutant
     if kind < 0.7:
         value = json.loads(text)
         dicts = [(p, v) for p, v in nodes(value) if isinstance(v, dict) and v]
@@ -132,6 +137,7 @@ def mutate_json_text(text, rng):
             return "text:truncate", text[: rng.randrange(len(text))]
         path, d = rng.choice(dicts)
         key = rng.choice(list(d))
+        MUTATION_DETAIL[threading.get_ident()] = "/".join(map(str, path + (key,)))
         if rng.random() < 0.5:
             del d[key]
             return "key:remove", json.dumps(value)
@@ -262,27 +268,34 @@ def main():
             mutation_class, mutant = mutate_safetensors(original, rng)
         else:
             mutation_class, mutant = mutate_json_text(original.decode(), rng)
+        detail = MUTATION_DETAIL.pop(threading.get_ident(), "")
         target.write_bytes(mutant if isinstance(mutant, bytes) else mutant.encode())
         rc, embeddings, stderr = run_one(args.cli, folder, texts, args.timeout)
         verdict = judge(rc, embeddings, stderr, baseline, relative, mutation_class)
         if verdict.startswith("FAIL") and args.keep_failures:
             shutil.copytree(folder, args.keep_failures / folder.name, dirs_exist_ok=True)
         shutil.rmtree(folder, ignore_errors=True)
-        return relative, mutation_class, verdict, stderr[-300:]
+        return relative, f"{mutation_class} {detail}".strip(), verdict, stderr[-300:]
 
     tally = collections.Counter()
-    failures = []
+    failures, changed = [], []
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         for relative, mutation_class, verdict, stderr in pool.map(one, jobs):
             tally[(relative, verdict)] += 1
             if verdict.startswith("FAIL"):
                 failures.append((relative, mutation_class, verdict, stderr))
+            elif verdict.startswith("changed"):
+                changed.append(f"{relative} [{mutation_class}]")
     shutil.rmtree(work, ignore_errors=True)
 
     print(f"{len(jobs)} mutants of {args.model}")
     print("| file | outcome | runs |\n| --- | --- | ---: |")
     for (relative, verdict), n in sorted(tally.items()):
         print(f"| {relative} | {verdict} | {n} |")
+    if changed:
+        print("\nvalid mutants that changed the output (review):")
+        for line in changed[:40]:
+            print("  " + line)
     for relative, mutation_class, verdict, stderr in failures[:40]:
         print(f"\n{relative} [{mutation_class}] {verdict}\n  {stderr.strip()[:300]}")
     sys.exit(1 if failures else 0)

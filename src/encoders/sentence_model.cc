@@ -39,6 +39,7 @@ std::vector<nn::PoolingMode> read_pooling(const fs::path& folder) {
     } else {
       throw ModelLoadError(file.string() + ": pooling_mode should be a string or a list of strings");
     }
+    EMB_CHECK_AS(ModelLoadError, !names.empty(), file.string(), ": pooling_mode is an empty list");
   } else {
     // Older folders: one flag per mode, concatenated in this order.
     static constexpr std::pair<const char*, const char*> kFlags[] = {
@@ -80,6 +81,7 @@ std::size_t configured_max_length(const fs::path& folder) {
   if (const fs::path f = folder / "sentence_bert_config.json"; fs::exists(f)) {
     const json c = io::read_json_file(f);
     const long long v = models::int_or(c, "max_seq_length", 0, f);
+    EMB_CHECK_AS(ModelLoadError, v >= 0, f.string(), ": max_seq_length ", v, " is negative");
     if (v > 0) return static_cast<std::size_t>(v);
   }
   if (const fs::path f = folder / "tokenizer_config.json"; fs::exists(f)) {
@@ -199,6 +201,12 @@ SentenceModel SentenceModel::load(const fs::path& folder, nn::Precision precisio
 
   const std::size_t positions = m.encoder_->config().max_tokens();
   const std::size_t configured = configured_max_length(m.transformer_folder_);
+  // tokenizer_config.json's limit is often far above the positions (1e30 is
+  // common) and is capped; sentence_bert_config.json's is the model's own and
+  // must fit (sentence-transformers would fail on the first long text).
+  if (const fs::path f = m.transformer_folder_ / "sentence_bert_config.json"; fs::exists(f))
+    EMB_CHECK_AS(ModelLoadError, configured <= positions, f.string(), ": max_seq_length ", configured,
+                 " exceeds the ", positions, " positions of the model");
   m.max_seq_length_ = configured > 0 ? std::min(configured, positions) : positions;
   m.do_lower_case_ = configured_lower_case(m.transformer_folder_);
   return m;

@@ -234,5 +234,40 @@ TEST(SentenceModelErrors, DeeplyNestedSafetensorsShapeGetsAShortError) {
   EXPECT_LT(msg.size(), 1024u);
 }
 
+
+// Values of the right JSON type that no model has: each used to give changed
+// or NaN embeddings with exit 0 (scripts/mutation_run.py found them).
+TEST(SentenceModelErrors, OutOfRangeConfigValuesAreRefused) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-roberta") / "model.safetensors");
+  struct Case {
+    const char* fixture;
+    const char* file;
+    const char* key;
+    nlohmann::json value;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"tiny-mpnet", "config.json", "layer_norm_eps", -7, "layer_norm_eps -7 is not in (0, 1)"},
+      {"tiny-bert", "config.json", "layer_norm_eps", 1099511627776LL, "is not in (0, 1)"},
+      {"tiny-roberta", "config.json", "pad_token_id", 4294967296LL, "pad_token_id 4294967296 is not a token id"},
+      {"tiny-roberta", "config.json", "pad_token_id", 600, "leaves none of the"},
+      {"tiny-bert", "config.json", "type_vocab_size", -1, "type_vocab_size -1 is not in [1, 1048576]"},
+      {"tiny-bert", "sentence_bert_config.json", "max_seq_length", 2147483647LL, "exceeds the"},
+      {"tiny-bert", "sentence_bert_config.json", "max_seq_length", -1, "max_seq_length -1 is negative"},
+      {"tiny-roberta", "1_Pooling/config.json", "pooling_mode", nlohmann::json::array(), "pooling_mode is an empty list"},
+  };
+  for (const Case& c : cases) {
+    const fs::path dir = copy_fixture(c.fixture, "range");
+    std::ifstream in(dir / c.file);
+    auto j = nlohmann::json::parse(in);
+    in.close();
+    j[c.key] = c.value;
+    std::ofstream(dir / c.file) << j.dump();
+    const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+    EXPECT_NE(msg.find(c.file), std::string::npos) << msg;
+    EXPECT_NE(msg.find(c.expected), std::string::npos) << c.key << ": " << msg;
+  }
+}
+
 }  // namespace
 }  // namespace emb
