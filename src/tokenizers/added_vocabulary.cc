@@ -115,7 +115,7 @@ void AddedVocabulary::extract_and_normalize(std::string_view text, const Normali
       out.push_back(std::move(section));
       continue;
     }
-    if (normalizer != nullptr) normalizer->normalize(section.text);
+    if (normalizer != nullptr) normalizer->normalize_from_origin(section.text, section.at_origin);
     split(std::move(section), normalized_, out);
   }
 }

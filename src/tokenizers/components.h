@@ -34,6 +34,19 @@ class Normalizer {
   virtual ~Normalizer() = default;
   /// Rewrites `s` in place (valid UTF-8 in, valid UTF-8 out).
   virtual void normalize(std::string& s) const = 0;
+  /// normalize(), also keeping `at_origin` true only while the result's first
+  /// character still maps to the start of the original text, as the Rust
+  /// library's alignments say (Metaspace's prepend_scheme "first" asks): a
+  /// removed first character or a multi-character match replaced at the start
+  /// (aligned to the match's last character) moves it.
+  virtual void normalize_from_origin(std::string& s, bool& at_origin) const {
+    if (at_origin && !s.empty()) at_origin = keeps_first(s);
+    normalize(s);
+  }
+
+ protected:
+  /// Whether normalizing `s` keeps its first character's place at the start.
+  virtual bool keeps_first(std::string_view) const { return true; }
 };
 
 class PreTokenizer {

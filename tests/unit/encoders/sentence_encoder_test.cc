@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <thread>
 
 #include "embetter/error.h"
 #include "embetter/sentence_encoder.h"
@@ -79,6 +80,27 @@ TEST(SentenceEncoder, AloneIn16AndIn64MixedLengthsAreBitwiseEqual) {
         ASSERT_EQ(alone(0, j), in64(start + i, j));
       }
     }
+  }
+}
+
+// Several threads encoding through one encoder at once (each call with its
+// own two workers) get bitwise what one call alone gets; run under TSan by
+// scripts/test_sanitizers.sh, as the encoder promises thread safety.
+TEST(SentenceEncoder, ConcurrentCallsOnOneEncoderEqualOneCallAlone) {
+  EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "golden.jsonl");
+  const auto texts = texts_of(test::read_golden(fixture("tiny-bert") / "golden.jsonl"));
+  SentenceEncoderOptions options = with_batch(16);
+  options.num_threads = 2;
+  const auto encoder = SentenceEncoder::load(fixture("tiny-bert").string(), options);
+  const Matrix alone = encoder.encode(texts);
+  std::vector<Matrix> results(4);
+  std::vector<std::thread> callers;
+  for (std::size_t t = 0; t < results.size(); ++t)
+    callers.emplace_back([&, t] { results[t] = encoder.encode(texts); });
+  for (auto& c : callers) c.join();
+  for (const Matrix& r : results) {
+    ASSERT_EQ(r.rows(), alone.rows());
+    for (std::size_t i = 0; i < r.size(); ++i) ASSERT_EQ(r.data()[i], alone.data()[i]);
   }
 }
 

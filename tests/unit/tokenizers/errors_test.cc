@@ -237,5 +237,34 @@ TEST(TokenizerLimits, ErrorsQuoteAShortExcerptOfABadValue) {
   EXPECT_LT(msg.size(), 400u);
 }
 
+
+// Metaspace's prepend_scheme "first" prepends ▁ only where the normalized
+// text still starts at the original text's first character. The Rust
+// library aligns a multi-character match replaced at the start to the match's
+// last character, and a removed first character moves the start too; the
+// 100,000-text differential run found the first case (issue 18).
+TEST(TokenizerAlignment, FirstPrependFollowsTheOriginalStart) {
+  const auto tokenizer = [](const std::string& normalizer) {
+    return Tokenizer::from_json(R"({"added_tokens": [], "normalizer": )" + normalizer + R"(,
+      "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true},
+      "post_processor": null,
+      "model": {"type": "WordPiece", "unk_token": "[UNK]",
+                "vocab": {"[UNK]": 0, "\"": 1, "▁\"": 2, "##x": 3, "x": 4, "▁x": 5}}})");
+  };
+  using Ids = std::vector<std::int32_t>;
+  const Tokenizer replace = tokenizer(R"({"type": "Replace", "pattern": {"String": "``"}, "content": "\""})");
+  EXPECT_EQ(replace.encode("``x").ids, (Ids{1, 3}));  // aligned to the second `: no ▁
+  EXPECT_EQ(replace.encode("\"x").ids, (Ids{2, 3}));  // untouched: ▁
+  const Tokenizer one_char = tokenizer(R"({"type": "Replace", "pattern": {"String": "'"}, "content": "\""})");
+  EXPECT_EQ(one_char.encode("'x").ids, (Ids{2, 3}));  // one character for one: still the start
+  const Tokenizer removal = tokenizer(R"({"type": "Replace", "pattern": {"String": "y"}, "content": ""})");
+  EXPECT_EQ(removal.encode("yx").ids, (Ids{4}));
+  const Tokenizer strip = tokenizer(R"({"type": "Strip", "strip_left": true, "strip_right": true})");
+  EXPECT_EQ(strip.encode("  x").ids, (Ids{4}));
+  EXPECT_EQ(strip.encode("x").ids, (Ids{5}));
+  const Tokenizer accents = tokenizer(R"({"type": "Sequence", "normalizers": [{"type": "StripAccents"}]})");
+  EXPECT_EQ(accents.encode("\xCC\x81x").ids, (Ids{4}));  // U+0301 first, stripped
+}
+
 }  // namespace
 }  // namespace emb
