@@ -10,10 +10,8 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Thrown from the parser's callback; carries the message out of the parser.
-struct TooDeep {
-  int depth;
-};
+/// Thrown from the parser's callback to stop it at the nesting limit.
+struct TooDeep {};
 
 [[noreturn]] void fail(JsonSource source, const std::string& message) {
   if (source == JsonSource::Input) throw InvalidArgument(message);
@@ -77,13 +75,13 @@ json parse_json(std::string_view text, const std::string& origin, JsonSource sou
   const json::parser_callback_t limit = [&](int depth, json::parse_event_t event, json& parsed) {
     if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
         depth >= kMaxJsonDepth)
-      throw TooDeep{depth + 1};
+      throw TooDeep{};
     if (key_check && event == json::parse_event_t::key && depth == 1) key_check(parsed.get_ref<const std::string&>());
     return true;
   };
   try {
     return json::parse(text.begin(), text.end(), limit);
-  } catch (const TooDeep& e) {
+  } catch (const TooDeep&) {
     fail(source, origin + ": JSON nested more than " + std::to_string(kMaxJsonDepth) +
                      " levels deep (no model file nests more than a few)");
   } catch (const json::exception& e) {
