@@ -8,11 +8,9 @@
 #include <cmath>
 #include <string>
 
-namespace emb::cli {
+#include "io/json_input.h"
 
-namespace detail {
-inline std::string short_value(const std::string& in) { return in.size() <= 40 ? in : in.substr(0, 40) + "…"; }
-}  // namespace detail
+namespace emb::cli {
 
 /// A finite number > 0 (learning rates).
 inline CLI::Validator positive_number() {
@@ -21,7 +19,7 @@ inline CLI::Validator positive_number() {
         double v = 0;
         const auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), v);
         if (ec != std::errc() || end != in.data() + in.size() || !std::isfinite(v) || v <= 0)
-          return "must be a positive number, got '" + detail::short_value(in) + "'";
+          return "must be a positive number, got '" + io::text_excerpt(in, 40) + "'";
         return {};
       },
       "POSITIVE");
@@ -34,7 +32,7 @@ inline CLI::Validator non_negative_integer() {
         long long v = 0;
         const auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), v);
         if (ec != std::errc() || end != in.data() + in.size() || v < 0)
-          return "must be an integer >= 0, got '" + detail::short_value(in) + "'";
+          return "must be an integer >= 0, got '" + io::text_excerpt(in, 40) + "'";
         return {};
       },
       "UINT");

@@ -181,8 +181,23 @@ class Replace final : public Normalizer {
   Replace(std::shared_ptr<const Pattern> pattern, std::string content)
       : pattern_(std::move(pattern)), content_(std::move(content)) {}
   void normalize(std::string& s) const override {
+    bool unused = false;
+    replace(s, unused);
+  }
+  void normalize_from_origin(std::string& s, bool& at_origin) const override { replace(s, at_origin); }
+
+ private:
+  // One search serves both the rewrite and the origin: a match at the start
+  // moves it when removed, or when it spans several characters (the Rust
+  // library aligns the replacement to the match's last one).
+  void replace(std::string& s, bool& at_origin) const {
     std::vector<Span> spans;
     pattern_->find_matches(s, spans);
+    if (at_origin && !spans.empty() && spans.front().is_match && spans.front().begin == 0) {
+      int len = 0;
+      if (!s.empty()) decode_utf8(s, 0, len);
+      at_origin = !content_.empty() && spans.front().end <= static_cast<std::size_t>(len);
+    }
     std::string out;
     out.reserve(s.size());
     for (const auto& sp : spans) {
@@ -194,21 +209,6 @@ class Replace final : public Normalizer {
     s = std::move(out);
   }
 
- protected:
-  // A match at the start: removed, or replaced while spanning several
-  // characters (the replacement is aligned to the match's last one).
-  bool keeps_first(std::string_view s) const override {
-    std::vector<Span> spans;
-    const std::string text(s);
-    pattern_->find_matches(text, spans);
-    if (spans.empty() || !spans.front().is_match || spans.front().begin != 0) return true;
-    if (content_.empty()) return false;
-    int len = 0;
-    decode_utf8(text, 0, len);
-    return spans.front().end <= static_cast<std::size_t>(len);
-  }
-
- private:
   std::shared_ptr<const Pattern> pattern_;
   std::string content_;
 };

@@ -23,6 +23,19 @@ bool in_ci();
 /// A scratch directory unique to the running test, removed at exit.
 std::filesystem::path temp_dir();
 
+/// The message of the `E` that `f()` throws; a test failure, and "", when it
+/// throws none (or another type escapes, which fails the test on its own).
+template <class E, class F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an exception";
+  return "";
+}
+
 /// Largest |a - b| over two matrices of the same shape.
 float max_abs_diff(const Matrix& a, const Matrix& b);
 

@@ -114,22 +114,11 @@ fs::path copy_fixture(const char* name, const char* as) {
   return dst;
 }
 
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
-
 TEST(SentenceModelErrors, UnknownPoolingModeIsNamed) {
   EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");
   const fs::path dir = copy_fixture("tiny-bert", "pooling");
   std::ofstream(dir / "1_Pooling/config.json") << R"({"embedding_dimension": 128, "pooling_mode": "median"})";
-  const auto msg = error_of<NotSupportedError>([&] { SentenceModel::load(dir); });
+  const auto msg = test::message_of<NotSupportedError>([&] { SentenceModel::load(dir); });
   EXPECT_NE(msg.find("'median'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("1_Pooling"), std::string::npos) << msg;
 }
@@ -139,7 +128,7 @@ TEST(SentenceModelErrors, BinOnlyFolderExplainsTheConversion) {
   const fs::path dir = copy_fixture("tiny-bert", "binonly");
   fs::remove(dir / "model.safetensors");
   std::ofstream(dir / "pytorch_model.bin") << "not read";
-  const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+  const auto msg = test::message_of<ModelLoadError>([&] { SentenceModel::load(dir); });
   EXPECT_NE(msg.find("pytorch_model.bin"), std::string::npos) << msg;
   EXPECT_NE(msg.find("safe_serialization=True"), std::string::npos) << msg;
 }
@@ -151,7 +140,7 @@ TEST(SentenceModelErrors, UnknownModuleTypeIsNamed) {
   auto modules = nlohmann::json::parse(in);
   modules[1]["type"] = "sentence_transformers.models.CNN";
   std::ofstream(dir / "modules.json") << modules.dump();
-  const auto msg = error_of<NotSupportedError>([&] { SentenceModel::load(dir); });
+  const auto msg = test::message_of<NotSupportedError>([&] { SentenceModel::load(dir); });
   EXPECT_NE(msg.find("'CNN'"), std::string::npos) << msg;
 }
 
@@ -172,7 +161,7 @@ TEST(SentenceModelErrors, NonStringModulePathNamesFileAndKey) {
   auto modules = nlohmann::json::parse(in);
   modules[1]["path"] = 7;
   std::ofstream(dir / "modules.json") << modules.dump();
-  const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+  const auto msg = test::message_of<ModelLoadError>([&] { SentenceModel::load(dir); });
   EXPECT_NE(msg.find("modules.json: module 'path' must be a string; got 7"), std::string::npos) << msg;
 }
 
@@ -192,7 +181,7 @@ TEST(SentenceModelErrors, NonFiniteWeightIsRefusedNamingTheTensor) {
     out.seekp(static_cast<std::streamoff>(8 + header + begin + 4 * 5));
     out.write(reinterpret_cast<const char*>(&bad), 4);
     out.close();
-    const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+    const auto msg = test::message_of<ModelLoadError>([&] { SentenceModel::load(dir); });
     EXPECT_NE(msg.find("model.safetensors: '" + tensor + "' holds"), std::string::npos) << msg;
     EXPECT_NE(msg.find("at index 5"), std::string::npos) << msg;
   }
@@ -212,7 +201,7 @@ TEST(SentenceModelErrors, DeeplyNestedConfigValuesGetAShortError) {
     else
       text.insert(1, "\"deep\": " + deep + ", ");
     std::ofstream(dir / file) << text;
-    const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+    const auto msg = test::message_of<ModelLoadError>([&] { SentenceModel::load(dir); });
     EXPECT_NE(msg.find(file), std::string::npos) << msg;
     EXPECT_NE(msg.find("nested more than 64 levels"), std::string::npos) << msg;
     EXPECT_LT(msg.size(), 1024u) << file;
@@ -229,7 +218,7 @@ TEST(SentenceModelErrors, DeeplyNestedSafetensorsShapeGetsAShortError) {
   out.write(reinterpret_cast<const char*>(&n), 8);
   out << header << "abcd";
   out.close();
-  const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+  const auto msg = test::message_of<ModelLoadError>([&] { SentenceModel::load(dir); });
   EXPECT_NE(msg.find("model.safetensors: header: JSON nested more than 64 levels"), std::string::npos) << msg;
   EXPECT_LT(msg.size(), 1024u);
 }
@@ -263,7 +252,7 @@ TEST(SentenceModelErrors, OutOfRangeConfigValuesAreRefused) {
     in.close();
     j[c.key] = c.value;
     std::ofstream(dir / c.file) << j.dump();
-    const auto msg = error_of<ModelLoadError>([&] { SentenceModel::load(dir); });
+    const auto msg = test::message_of<ModelLoadError>([&] { SentenceModel::load(dir); });
     EXPECT_NE(msg.find(c.file), std::string::npos) << msg;
     EXPECT_NE(msg.find(c.expected), std::string::npos) << c.key << ": " << msg;
   }

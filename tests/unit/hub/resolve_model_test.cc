@@ -38,16 +38,6 @@ void write_file(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const ModelLoadError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a ModelLoadError";
-  return "";
-}
-
 // Every test gets its own empty cache and home, no token, online, and a Python
 // site folder without packaged models.
 class ResolveModelTest : public ::testing::Test {
@@ -79,10 +69,10 @@ TEST_F(ResolveModelTest, LocalFolderIsReturnedAsIs) {
 }
 
 TEST_F(ResolveModelTest, MissingLocalFolderOrFileIsAClearError) {
-  EXPECT_NE(message_of([] { resolve_model("./no/such/model"); }).find("'./no/such/model' does not exist"),
+  EXPECT_NE(test::message_of<ModelLoadError>([] { resolve_model("./no/such/model"); }).find("'./no/such/model' does not exist"),
             std::string::npos);
   const std::string file = (fixtures() / "tiny-bert" / "config.json").string();
-  EXPECT_NE(message_of([&] { resolve_model(file); }).find("expected a model folder"), std::string::npos);
+  EXPECT_NE(test::message_of<ModelLoadError>([&] { resolve_model(file); }).find("expected a model folder"), std::string::npos);
   EXPECT_THROW(resolve_model("not a valid id!"), InvalidArgument);
 }
 
@@ -136,7 +126,7 @@ TEST_F(ResolveModelTest, SecondResolveUsesTheCacheWithoutTheServer) {
 
 TEST_F(ResolveModelTest, OfflineWithAnEmptyCacheFailsNamingRepoCacheAndRemedy) {
   ScopedEnv offline({{"TRANSFORMERS_OFFLINE", "yes"}});
-  const std::string msg = message_of([] { resolve_model("embetter-test/tiny-roberta"); });
+  const std::string msg = test::message_of<ModelLoadError>([] { resolve_model("embetter-test/tiny-roberta"); });
   EXPECT_NE(msg.find("'embetter-test/tiny-roberta'"), std::string::npos) << msg;
   EXPECT_NE(msg.find((cache_ / "models--embetter-test--tiny-roberta").string()), std::string::npos) << msg;
   EXPECT_NE(msg.find("HF_HUB_OFFLINE"), std::string::npos) << msg;
@@ -150,7 +140,7 @@ TEST_F(ResolveModelTest, OfflineWithAPartialSnapshotNamesTheMissingFiles) {
     fs::remove(resolve_model(kTinyBert) / "model.safetensors");
   }
   ScopedEnv offline({{"HF_HUB_OFFLINE", "1"}});
-  const std::string msg = message_of([] { resolve_model(kTinyBert); });
+  const std::string msg = test::message_of<ModelLoadError>([] { resolve_model(kTinyBert); });
   EXPECT_NE(msg.find("missing model.safetensors"), std::string::npos) << msg;
 }
 
@@ -168,7 +158,7 @@ TEST_F(ResolveModelTest, PrivateRepoNeedsTheTokenWhichNeverLeavesTheHub) {
   FakeHub hub(fixtures(), {"--repo", "acme/secret-bert=" + (fixtures() / "tiny-bert").string(), "--private",
                            "acme/secret-bert", "--token", "hf_s3cret"});
   ScopedEnv endpoint({{"HF_ENDPOINT", hub.endpoint()}});
-  const std::string msg = message_of([] { resolve_model("acme/secret-bert"); });
+  const std::string msg = test::message_of<ModelLoadError>([] { resolve_model("acme/secret-bert"); });
   EXPECT_NE(msg.find("HTTP 401"), std::string::npos) << msg;
   EXPECT_NE(msg.find("HF_TOKEN"), std::string::npos) << msg;
 
@@ -202,7 +192,7 @@ TEST_F(ResolveModelTest, TokenIsReadFromTheTokenFile) {
 TEST_F(ResolveModelTest, InterruptedDownloadLeavesNoPartialBlob) {
   FakeHub hub(fixtures(), {"--truncate", "embetter-test/tiny-bert"});
   ScopedEnv endpoint({{"HF_ENDPOINT", hub.endpoint()}});
-  const std::string msg = message_of([] { resolve_model(kTinyBert); });
+  const std::string msg = test::message_of<ModelLoadError>([] { resolve_model(kTinyBert); });
   EXPECT_NE(msg.find("model.safetensors"), std::string::npos) << msg;
   const fs::path repo = repo_folder("models--embetter-test--tiny-bert");
   for (const auto& blob : list_tree(repo / "blobs")) {
@@ -227,7 +217,7 @@ TEST_F(ResolveModelTest, RevisionsPinnedByCommitAndUnknownOnes) {
   const fs::path snapshot = resolve_model("embetter-test/tiny-mpnet");
   const std::string commit = snapshot.filename().string();
   EXPECT_EQ(resolve_model("embetter-test/tiny-mpnet", {.revision = commit}), snapshot);
-  const std::string msg = message_of([] { resolve_model("embetter-test/tiny-mpnet", {.revision = "v9"}); });
+  const std::string msg = test::message_of<ModelLoadError>([] { resolve_model("embetter-test/tiny-mpnet", {.revision = "v9"}); });
   EXPECT_NE(msg.find("revision 'v9'"), std::string::npos) << msg;
 }
 
@@ -238,15 +228,15 @@ TEST_F(ResolveModelTest, UnknownRepoAndMissingWeightsAreClearErrors) {
   write_file(only_config / "pytorch_model.bin", "not really");
   FakeHub hub(fixtures(), {"--repo", "acme/pt-only=" + only_config.string()});
   ScopedEnv endpoint({{"HF_ENDPOINT", hub.endpoint()}});
-  std::string msg = message_of([] { resolve_model("embetter-test/no-such-model"); });
+  std::string msg = test::message_of<ModelLoadError>([] { resolve_model("embetter-test/no-such-model"); });
   EXPECT_NE(msg.find("does not exist"), std::string::npos) << msg;
-  msg = message_of([] { resolve_model("acme/pt-only"); });
+  msg = test::message_of<ModelLoadError>([] { resolve_model("acme/pt-only"); });
   EXPECT_NE(msg.find("no file 'model.safetensors'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("pytorch_model.bin"), std::string::npos) << msg;
 }
 
 TEST_F(ResolveModelTest, UnreachableEndpointNamesItAndTheCache) {
-  const std::string msg = message_of([] { resolve_model("embetter-test/tiny-bert"); });
+  const std::string msg = test::message_of<ModelLoadError>([] { resolve_model("embetter-test/tiny-bert"); });
   EXPECT_NE(msg.find("http://127.0.0.1:9"), std::string::npos) << msg;
   EXPECT_NE(msg.find(cache_.string()), std::string::npos) << msg;
 }

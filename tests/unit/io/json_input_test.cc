@@ -8,25 +8,16 @@
 #include <string>
 
 #include "embetter/error.h"
+#include "support/test_support.h"
 
 namespace emb::io {
 namespace {
 
 using ::testing::HasSubstr;
 using json = nlohmann::json;
+using test::message_of;
 
 std::string nested_arrays(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
-
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
-}
 
 TEST(JsonInput, NestingIsLimitedWithAShortMessage) {
   EXPECT_NO_THROW(parse_json(nested_arrays(kMaxJsonDepth), "ok.json"));

@@ -25,17 +25,6 @@ fs::path write_config(const nlohmann::json& c, const char* name) {
   return dir / "config.json";
 }
 
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
-
 TEST(ModelSpec, ReadsEachFamily) {
   EMB_REQUIRE_FIXTURE(test::shared_dir() / "fixtures/sbert/tiny-mpnet/config.json");
   const auto dir = test::shared_dir() / "fixtures/sbert";
@@ -56,7 +45,7 @@ TEST(ModelSpec, MissingKeyNamesFileAndKey) {
   auto c = fixture_config("tiny-bert");
   c.erase("num_attention_heads");
   const auto file = write_config(c, "missing_key");
-  const auto msg = error_of<ModelLoadError>([&] { models::read_model_spec(file); });
+  const auto msg = test::message_of<ModelLoadError>([&] { models::read_model_spec(file); });
   EXPECT_NE(msg.find("num_attention_heads"), std::string::npos) << msg;
   EXPECT_NE(msg.find(file.string()), std::string::npos) << msg;
 }
@@ -66,7 +55,7 @@ TEST(ModelSpec, UnknownArchitectureIsNamed) {
   auto c = fixture_config("tiny-bert");
   c["model_type"] = "gpt2";
   const auto file = write_config(c, "unknown_arch");
-  const auto msg = error_of<NotSupportedError>([&] { models::read_model_spec(file); });
+  const auto msg = test::message_of<NotSupportedError>([&] { models::read_model_spec(file); });
   EXPECT_NE(msg.find("'gpt2'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bert, roberta"), std::string::npos) << msg;
 }
@@ -75,11 +64,11 @@ TEST(ModelSpec, UnknownActivationAndWrongTypesAreNamed) {
   EMB_REQUIRE_FIXTURE(test::shared_dir() / "fixtures/sbert/tiny-bert/config.json");
   auto c = fixture_config("tiny-bert");
   c["hidden_act"] = "mish";
-  auto msg = error_of<NotSupportedError>([&] { models::read_model_spec(write_config(c, "act")); });
+  auto msg = test::message_of<NotSupportedError>([&] { models::read_model_spec(write_config(c, "act")); });
   EXPECT_NE(msg.find("hidden_act 'mish'"), std::string::npos) << msg;
   c = fixture_config("tiny-bert");
   c["hidden_size"] = "128";
-  msg = error_of<ModelLoadError>([&] { models::read_model_spec(write_config(c, "type")); });
+  msg = test::message_of<ModelLoadError>([&] { models::read_model_spec(write_config(c, "type")); });
   EXPECT_NE(msg.find("'hidden_size'"), std::string::npos) << msg;
 }
 
@@ -90,7 +79,7 @@ TEST(ModelSpec, ShapeMismatchNamesTensorAndExpectedShape) {
   const auto spec = models::read_model_spec(write_config(c, "shape"));
   const auto weights_file = test::shared_dir() / "fixtures/sbert/tiny-bert/model.safetensors";
   nn::WeightReader weights(weights_file);
-  const auto msg = error_of<ModelLoadError>([&] { models::load_encoder(weights, spec); });
+  const auto msg = test::message_of<ModelLoadError>([&] { models::load_encoder(weights, spec); });
   EXPECT_NE(msg.find("'encoder.layer.0.intermediate.dense.weight' has shape [256, 128]; expected [512, 128]"),
             std::string::npos)
       << msg;
@@ -107,7 +96,7 @@ TEST(ModelSpec, WrongArchitectureForWeightsIsExplained) {
   c["hidden_dim"] = 256;
   const auto spec = models::read_model_spec(write_config(c, "wrong_arch"));
   nn::WeightReader weights(test::shared_dir() / "fixtures/sbert/tiny-bert/model.safetensors");
-  const auto msg = error_of<ModelLoadError>([&] { models::load_encoder(weights, spec); });
+  const auto msg = test::message_of<ModelLoadError>([&] { models::load_encoder(weights, spec); });
   EXPECT_NE(msg.find("transformer.layer.0.attention.q_lin.weight"), std::string::npos) << msg;
 }
 

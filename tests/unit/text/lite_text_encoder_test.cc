@@ -165,29 +165,20 @@ TEST(LiteTextEncoder, SaveLoadAndBytesReproduceTransformBitwise) {
   EXPECT_EQ(file.info("components").shape, (std::vector<std::int64_t>{6, static_cast<std::int64_t>(enc.vectorizer().feature_names().size())}));
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(LiteTextEncoder, BadInputGetsClearErrors) {
   LiteTextEncoder enc(seeded(3));
   EXPECT_THROW(enc.transform({"text"}), NotFittedError);
   EXPECT_THROW(enc.save(test::temp_dir() / "never.safetensors"), NotFittedError);
   EXPECT_FALSE(std::filesystem::exists(test::temp_dir() / "never.safetensors"));
-  EXPECT_THAT(error_of([&] { enc.fit({}); }), ::testing::HasSubstr("texts is empty"));
-  EXPECT_THAT(error_of([&] { enc.fit({"ok text", "\xC0\xAF"}); }), ::testing::HasSubstr("texts[1] is not valid UTF-8"));
-  EXPECT_THAT(error_of([&] { LiteTextEncoder(seeded(10)).fit(std::vector<std::string>(11, "aa bb cc")); }),
+  EXPECT_THAT(test::message_of<Error>([&] { enc.fit({}); }), ::testing::HasSubstr("texts is empty"));
+  EXPECT_THAT(test::message_of<Error>([&] { enc.fit({"ok text", "\xC0\xAF"}); }), ::testing::HasSubstr("texts[1] is not valid UTF-8"));
+  EXPECT_THAT(test::message_of<Error>([&] { LiteTextEncoder(seeded(10)).fit(std::vector<std::string>(11, "aa bb cc")); }),
               ::testing::HasSubstr("expected dim <= vocabulary size"));
-  EXPECT_THAT(error_of([&] { LiteTextEncoder(seeded(13)).fit(small_corpus()); }),
+  EXPECT_THAT(test::message_of<Error>([&] { LiteTextEncoder(seeded(13)).fit(small_corpus()); }),
               ::testing::HasSubstr("expected dim <= number of texts"));
   EXPECT_THROW(LiteTextEncoder(seeded(0)), InvalidArgument);
   enc.fit(small_corpus());
-  EXPECT_THAT(error_of([&] { enc.transform({}); }), ::testing::HasSubstr("texts is empty"));
+  EXPECT_THAT(test::message_of<Error>([&] { enc.transform({}); }), ::testing::HasSubstr("texts is empty"));
 
   // Files that are not LiteTextEncoder files, or are damaged.
   io::SafetensorsWriter other;
@@ -195,7 +186,7 @@ TEST(LiteTextEncoder, BadInputGetsClearErrors) {
   other.add("w", Matrix(2, 2));
   const auto other_path = test::temp_dir() / "other.safetensors";
   other.write(other_path);
-  EXPECT_THAT(error_of([&] { LiteTextEncoder::load(other_path); }), ::testing::HasSubstr("not a LiteTextEncoder"));
+  EXPECT_THAT(test::message_of<Error>([&] { LiteTextEncoder::load(other_path); }), ::testing::HasSubstr("not a LiteTextEncoder"));
   std::string bytes = enc.to_bytes();
   EXPECT_THROW(LiteTextEncoder::from_bytes(bytes.substr(0, bytes.size() - 4)), ModelLoadError);
   EXPECT_THROW(LiteTextEncoder::load(test::temp_dir() / "missing.safetensors"), ModelLoadError);

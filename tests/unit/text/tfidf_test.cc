@@ -154,32 +154,23 @@ TEST(Tfidf, FromStateReproducesTransform) {
   EXPECT_THROW(TfidfVectorizer::from_state(p, {"a", "b"}, {1.0f}), InvalidArgument);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(Tfidf, BadInputGetsClearErrors) {
   TfidfVectorizer v;
   EXPECT_THROW(v.transform({"text"}), NotFittedError);
   EXPECT_THROW(v.feature_names(), NotFittedError);
-  EXPECT_THAT(error_of([&] { v.fit({}); }), ::testing::HasSubstr("texts is empty"));
-  EXPECT_THAT(error_of([&] { v.fit({"fine text", "bad \xC3\x28 byte"}); }),
+  EXPECT_THAT(test::message_of<Error>([&] { v.fit({}); }), ::testing::HasSubstr("texts is empty"));
+  EXPECT_THAT(test::message_of<Error>([&] { v.fit({"fine text", "bad \xC3\x28 byte"}); }),
               ::testing::HasSubstr("texts[1] is not valid UTF-8 (invalid byte sequence at byte 4"));
-  EXPECT_THAT(error_of([&] { v.fit({"a b", "c"}); }), ::testing::HasSubstr("empty vocabulary"));
+  EXPECT_THAT(test::message_of<Error>([&] { v.fit({"a b", "c"}); }), ::testing::HasSubstr("empty vocabulary"));
   v.fit({"good words", "more words"});
-  EXPECT_THAT(error_of([&] { v.transform({"ok", "ok", "\xFF"}); }), ::testing::HasSubstr("texts[2] is not valid UTF-8"));
+  EXPECT_THAT(test::message_of<Error>([&] { v.transform({"ok", "ok", "\xFF"}); }), ::testing::HasSubstr("texts[2] is not valid UTF-8"));
 
   TfidfParams p;
   p.min_df = 2;
-  EXPECT_THAT(error_of([&] { TfidfVectorizer(p).fit({"aa bb", "cc", "dd"}); }), ::testing::HasSubstr("no terms remain"));
+  EXPECT_THAT(test::message_of<Error>([&] { TfidfVectorizer(p).fit({"aa bb", "cc", "dd"}); }), ::testing::HasSubstr("no terms remain"));
   p.min_df = 0.9;
   p.max_df = 0.1;
-  EXPECT_THAT(error_of([&] { TfidfVectorizer(p).fit({"aa bb", "aa"}); }), ::testing::HasSubstr("fewer than min_df"));
+  EXPECT_THAT(test::message_of<Error>([&] { TfidfVectorizer(p).fit({"aa bb", "aa"}); }), ::testing::HasSubstr("fewer than min_df"));
   p = {};
   p.min_df = 2.5;
   EXPECT_THROW(TfidfVectorizer{p}, InvalidArgument);

@@ -14,6 +14,7 @@ namespace emb {
 namespace {
 
 using ::testing::HasSubstr;
+using test::message_of;
 
 const char* kMinimal = R"({
   "added_tokens": [{"id": 0, "content": "[UNK]", "special": true, "normalized": false,
@@ -29,17 +30,6 @@ std::string minimal(const std::string& normalizer = "null", const std::string& p
   s.replace(s.find("NORMALIZER"), 10, normalizer);
   s.replace(s.find("PRE"), 3, pre);
   return s;
-}
-
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
 }
 
 TEST(TokenizerErrors, MinimalFileWorks) {

@@ -85,7 +85,8 @@ TEST(FeedForwardTuner, WithTheFusedStepTwoThreadsTrainBitwiseAsOne) {
   if (!train::fused_feed_forward_available())
     GTEST_SKIP() << "the generic level runs (a CPU without AVX2 or NEON, or EMB_ISA=generic): the portable step's "
                     "oneDNN products may sum in another order on another thread count, so it is bitwise "
-                    "reproducible per thread count only";
+                    "reproducible per thread count only (include/embetter/feed_forward_tuner.h, 'Reproducibility'); "
+                    "its determinism per thread count is tested by FeedForwardTuner.PortableStep";
   // Large enough a step (128 inputs × 256 hidden × 32 rows) for a second thread.
   const auto data = test::make_blobs(2, 48, 128, 3.0f, 4);
   FeedForwardTunerParams p = small_params(3);
