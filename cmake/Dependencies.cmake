@@ -9,6 +9,14 @@ find_package(BLAS REQUIRED)
 # runtime is OpenMP, whose thread count we set (src/linalg/gemm.cc): we link
 # its runtime library only, the library itself is not compiled with -fopenmp.
 find_package(dnnl 2.6 REQUIRED CONFIG)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND NOT OpenMP_CXX_LIB_NAMES)
+  # clang would look for its own libomp; oneDNN is built against GCC's
+  # libgomp, and two OpenMP runtimes in one process must not meet.
+  find_library(EMB_LIBGOMP NAMES gomp libgomp.so.1 REQUIRED)
+  set(OpenMP_CXX_FLAGS "-fopenmp=libgomp" CACHE STRING "")
+  set(OpenMP_CXX_LIB_NAMES gomp CACHE STRING "")
+  set(OpenMP_gomp_LIBRARY "${EMB_LIBGOMP}" CACHE FILEPATH "")
+endif()
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(CURL REQUIRED)
 find_package(SQLite3 REQUIRED)

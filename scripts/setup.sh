@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   ocl-icd-opencl-dev  # only a Recommends of libdnnl-dev, but its CMake config requires OpenCL
   g++-aarch64-linux-gnu qemu-user  # the NEON kernels, cross-built and run under emulation (scripts/test_arm.sh)
+  clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, scripts/test_sanitizers.sh)
 )
 
 missing=()

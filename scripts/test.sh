@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sets up (Debian packages, .venv), builds, then runs every test: the C++
 # suites under CTest (every kernel at every instruction-set level this CPU
-# runs), the NEON kernels cross-built for AArch64 under qemu, and the Python
-# suites under pytest.
+# runs), the NEON kernels cross-built for AArch64 under qemu, the Python
+# suites under pytest, then the C++ suites again under AddressSanitizer +
+# UndefinedBehaviorSanitizer and ThreadSanitizer with a short run of every
+# fuzz target (scripts/test_sanitizers.sh ci; SANITIZERS=0 leaves them out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,4 +13,7 @@ bash scripts/build.sh
 if [ "$(uname -m)" = x86_64 ]; then bash scripts/test_arm.sh; fi
 if [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then
   PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q tests/python
+fi
+if [ "${SANITIZERS:-1}" != 0 ]; then
+  BUILD_DIR="${BUILD_DIR:-build}" bash scripts/test_sanitizers.sh ci
 fi

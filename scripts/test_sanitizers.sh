@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The C++ suites under the sanitizers (issue 18), each in a build folder of
-# its own (build-asan/, build-tsan/), after scripts/setup.sh:
+# The C++ code under the sanitizers (issue 18), built with clang in folders
+# of their own (build-asan/, build-tsan/), after scripts/setup.sh:
 #
-#   asan  AddressSanitizer + UndefinedBehaviorSanitizer, every CTest test
-#         (the CLI tests run the instrumented `embetter` too);
-#   tsan  ThreadSanitizer, the tests whose code runs threads of its own: the
+#   asan  AddressSanitizer + UndefinedBehaviorSanitizer (leaks detected, any
+#         report fatal) on the CTest suites; the CLI tests run the
+#         instrumented `embetter` too. build-asan/ is also scripts/fuzz.sh's.
+#   fuzz  every libFuzzer target of tests/fuzz for FUZZ_SECONDS (default 10).
+#   tsan  ThreadSanitizer on the tests whose code runs threads of its own: the
 #         spin barrier and OpenBLAS's counted setting, the FeedForwardTuner's
 #         two-thread step, encode's worker threads and concurrent encode()
 #         calls, the tokenizer's parallel batches, the sparse products' pool.
@@ -12,33 +14,61 @@
 #         those libraries are not instrumented, so TSan cannot see their
 #         synchronisation and would report races that are not there.
 #
-# Each build takes ~14 minutes on two cores, so the test command does not run
-# this script (it would pass CI's 30 minutes); docs/reliability.md has the last run.
+#   bash scripts/test_sanitizers.sh [ci|all|asan|fuzz|tsan]   (default: ci)
 #
-#   bash scripts/test_sanitizers.sh [asan|tsan|all]   (default: all)
+# "all" runs every test of both suites (about an hour on two cores). "ci",
+# what the README's test command runs after the main suites, keeps within
+# CI's time: it reads the oracles the main build wrote (build/oracles)
+# instead of running them again, and leaves out the tests that spend minutes
+# on the real all-MiniLM-L6-v2 or on whole-model comparisons at every level
+# (SentenceOracle, RealMiniLm*): the same code paths run under the
+# sanitizers on the tiny fixtures in the tests that remain. It also compiles
+# the SIMD levels' kernels without instrumentation (EMB_SANITIZE_KERNELS=OFF).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-which=${1:-all}
+source scripts/lib/sanitized_build.sh
+mode=${1:-ci}
 SUPP="$PWD/tests/sanitizers"
+JOBS=$(nproc)
 
-build() {  # folder, sanitizers
-  cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMB_BUILD_BENCH=OFF -DEMB_SANITIZE="$2" >/dev/null
-  cmake --build "$1" -j "$(nproc)"
-}
+TSAN_TESTS='SpinBarrier|SingleThreadedBlas|FusedFeedForward|FeedForwardTuner\.|SentenceEncoder\.|SentenceModel\.|TokenizerApi.BatchOnTwoThreads|SparseDense'
+TSAN_TARGETS=(core_test train_test sentence_encoder_test sentence_model_test tokenizers_test linalg_tests)
+SLOW_TESTS='SentenceOracle|RealMiniLm'
 
-if [ "$which" = asan ] || [ "$which" = all ]; then
-  build build-asan address,undefined
+ctest_args=(--output-on-failure -j "$JOBS" --timeout 3000)
+configure_args=(-DEMB_SANITIZE_KERNELS=ON)
+if [ "$mode" = ci ]; then
+  ctest_args+=(-FA '.*')   # oracle setups: the main build ran them
+  # The SIMD levels' kernels are pure arithmetic on buffers that the
+  # instrumented callers size; instrumenting them is a third of the build.
+  configure_args=(-DEMB_SANITIZE_KERNELS=OFF -DEMB_ORACLE_DIR="$PWD/${BUILD_DIR:-build}/oracles")
+fi
+
+run_asan() {
+  configure_sanitized build-asan address,undefined,fuzzer-no-link -DEMB_BUILD_FUZZ=ON "${configure_args[@]}"
+  cmake --build build-asan -j "$JOBS"
+  local exclude=()
+  [ "$mode" = ci ] && exclude=(-E "$SLOW_TESTS")
   (cd build-asan &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     LSAN_OPTIONS="suppressions=$SUPP/lsan.supp:print_suppressions=0" \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --output-on-failure -j 2 --timeout 3000)
-fi
+    ctest "${ctest_args[@]}" "${exclude[@]}")
+}
 
-if [ "$which" = tsan ] || [ "$which" = all ]; then
-  build build-tsan thread
+run_tsan() {
+  configure_sanitized build-tsan thread -DEMB_BUILD_CLI=OFF "${configure_args[@]}"
+  cmake --build build-tsan -j "$JOBS" --target "${TSAN_TARGETS[@]}"
   (cd build-tsan &&
     TSAN_OPTIONS="suppressions=$SUPP/tsan.supp:halt_on_error=1:second_deadlock_stack=1" \
-    ctest --output-on-failure -j 2 --timeout 3000 \
-      -R 'SpinBarrier|SingleThreadedBlas|FusedFeedForward|FeedForwardTuner\.|SentenceEncoder\.|SentenceModel\.|TokenizerApi.BatchOnTwoThreads|SparseDense')
-fi
+    ctest "${ctest_args[@]}" -R "$TSAN_TESTS")
+}
+
+case "$mode" in
+  ci) run_asan; bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"; run_tsan ;;
+  all) run_asan; bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"; run_tsan ;;
+  asan) run_asan ;;
+  fuzz) bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}" ;;
+  tsan) run_tsan ;;
+  *) echo "usage: $0 [ci|all|asan|fuzz|tsan]" >&2; exit 2 ;;
+esac

@@ -6,6 +6,10 @@
 
 #include "embetter/isa.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 namespace emb {
 namespace {
 
@@ -24,11 +28,20 @@ Arch arch_of(Isa isa) noexcept {
 // compares the model, which virtual machines often report as a generic one.
 // libgcc's __builtin_cpu_supports also checks that the OS saves the wider
 // registers (XGETBV), so a level reported here can run.
+#if defined(__x86_64__) && defined(__GNUC__)
+// CPUID leaf 1, ECX bit 29. Asked directly because clang's
+// __builtin_cpu_supports does not know "f16c" (the fuzzing and sanitizer
+// builds use clang); the OS-saves-YMM check comes with "avx2" above it.
+bool has_f16c() noexcept {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+#endif
+
 Isa detect() noexcept {
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                    __builtin_cpu_supports("f16c");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
   if (!avx2) return Isa::Generic;
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw");

@@ -12,6 +12,7 @@
 #include "embetter/static_encoders.h"
 #include "embetter/tokenizer.h"
 #include "io/json_input.h"
+#include "models/config_json.h"
 #include "io/safetensors.h"
 #include "text/python_unicode.h"
 
@@ -125,6 +126,8 @@ TextEncoder TextEncoder::load(const std::string& name_or_path, const TextEncoder
   const Layout layout = find_layout(folder);
   auto impl = std::make_unique<Impl>(folder, Tokenizer::from_file(layout.tokenizer));
   const Json config = io::read_json_file(layout.config);
+  EMB_CHECK_AS(ModelLoadError, config.is_object(), layout.config.string(), ": expected a JSON object; got ",
+               io::json_excerpt(config));
 
   // The vocabulary as tokenizers' get_vocab() sees it (model vocab + added tokens),
   // for the median token length and the unknown token.
@@ -179,7 +182,7 @@ TextEncoder TextEncoder::load(const std::string& name_or_path, const TextEncoder
                ": 'weights' has ", impl->weights.size(), " entries; expected one per token (", vocab, ")");
 
   // Explicit options win over config.json, as in from_pretrained.
-  impl->normalize = opts.normalize.value_or(config.value("normalize", false));
+  impl->normalize = opts.normalize.value_or(models::bool_or(config, "normalize", false, layout.config));
   if (opts.max_length) {
     impl->max_length = *opts.max_length;
   } else if (config.contains("max_length")) {

@@ -1,12 +1,15 @@
 #include "encoders/word2vec_binary.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <vector>
 
 #include "embetter/error.h"
+#include "io/json_input.h"
 
 namespace emb::encoders {
 
@@ -24,12 +27,21 @@ Word2VecVectors read_word2vec_binary(const std::filesystem::path& path) {
   long long count = -1, dim = -1;
   header >> count >> dim;
   EMB_CHECK_AS(ModelLoadError, header && count > 0 && dim > 0, name, ": bad word2vec header '",
-               bytes.substr(0, newline), "'; expected two positive integers '<count> <dim>'");
+               io::text_excerpt(bytes.substr(0, newline)), "'; expected two positive integers '<count> <dim>'");
 
-  Word2VecVectors out;
-  out.words.reserve(static_cast<std::size_t>(count));
-  out.vectors = Matrix(static_cast<std::size_t>(count), static_cast<std::size_t>(dim));
+  // The header's numbers size nothing before the records back them: a
+  // record takes at least a one-byte word, a space and its floats, so the
+  // file bounds what is reserved, and a short file ends at the record that
+  // is cut off.
+  const std::size_t body = bytes.size() - newline - 1;
+  EMB_CHECK_AS(ModelLoadError, static_cast<unsigned long long>(dim) <= body / sizeof(float), name, ": the header's ",
+               dim, " values per vector are more than the file's ", body, " bytes hold");
   const std::size_t row_bytes = static_cast<std::size_t>(dim) * sizeof(float);
+  const std::size_t reserve = std::min<std::size_t>(static_cast<std::size_t>(count), body / (row_bytes + 2));
+  Word2VecVectors out;
+  out.words.reserve(reserve);
+  std::vector<float> values;
+  values.reserve(reserve * static_cast<std::size_t>(dim));
   std::size_t pos = newline + 1;
   for (long long i = 0; i < count; ++i) {
     while (pos < bytes.size() && bytes[pos] == '\n') ++pos;  // gensim strips a leading newline
@@ -39,10 +51,12 @@ Word2VecVectors read_word2vec_binary(const std::filesystem::path& path) {
     out.words.push_back(bytes.substr(pos, space - pos));
     pos = space + 1;
     EMB_CHECK_AS(ModelLoadError, bytes.size() - pos >= row_bytes, name, ": record ", i, " of ", count, " ('",
-                 out.words.back(), "') is truncated: expected ", dim, " float32 values");
-    std::memcpy(out.vectors.row(static_cast<std::size_t>(i)).data(), bytes.data() + pos, row_bytes);
+                 io::text_excerpt(out.words.back()), "') is truncated: expected ", dim, " float32 values");
+    values.resize(values.size() + static_cast<std::size_t>(dim));
+    std::memcpy(values.data() + values.size() - dim, bytes.data() + pos, row_bytes);
     pos += row_bytes;
   }
+  out.vectors = Matrix(static_cast<std::size_t>(count), static_cast<std::size_t>(dim), std::move(values));
   EMB_CHECK_AS(ModelLoadError, out.vectors.all_finite(), name, ": the vectors contain NaN or infinity");
   return out;
 }

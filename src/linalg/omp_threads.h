@@ -7,9 +7,12 @@
 // machine, and on a busy one OpenMP's spinning team is disastrous: a training
 // run took 29 s on two threads against 2.3 s on one while other jobs shared the
 // two cores.
-#include <omp.h>
-
 #include "embetter/threads.h"
+
+// The one OpenMP call we make, declared as the OpenMP specification gives it
+// (C linkage) rather than through <omp.h>: the runtime is GCC's libgomp, whose
+// header clang builds (fuzzing, sanitizers) do not see.
+extern "C" void omp_set_num_threads(int num_threads);
 
 namespace emb::linalg {
 

@@ -102,6 +102,14 @@ TEST(BytePairEncoderErrors, BadFilesAndTextAreClearErrors) {
   body += std::string(12, '\0') + "\nb " + std::string(5, '\0');
   EXPECT_NE(message([&] { encoders::read_word2vec_binary(write("short.bin", body)); }).find("record 1 of 2 ('b') is truncated"),
             std::string::npos);
+  // A header that promises more than the file holds sizes nothing (found by
+  // fuzzing: it was a 70 TB allocation).
+  EXPECT_NE(message([&] { encoders::read_word2vec_binary(write("huge.bin", "999999999999 3\na " + std::string(12, '\0') + "b " + std::string(12, '\0'))); })
+                .find("record 2 of 999999999999 has no word"),
+            std::string::npos);
+  EXPECT_NE(message([&] { encoders::read_word2vec_binary(write("wide.bin", "1 999999999999\na ")); })
+                .find("values per vector are more than the file's"),
+            std::string::npos);
   EXPECT_NE(message([&] { encoders::read_word2vec_binary(write("text.bin", "hello world\n")); }).find("bad word2vec header"),
             std::string::npos);
   // Too few vectors for the model's 1000 pieces.

@@ -85,6 +85,21 @@ TEST(TextEncoderBehaviour, EmptyTextIsZerosAndOptionsOverrideConfig) {
   EXPECT_THROW(normed.encode({std::string("bad \xc3\x28 utf8")}), InvalidArgument);
 }
 
+// A config.json that is not an object, or whose normalize is not a boolean,
+// names the file (found by fuzzing: the JSON library's type_error escaped).
+TEST(TextEncoderBehaviour, MalformedConfigJsonNamesTheFile) {
+  const fs::path source = oracle() / "models" / "wordpiece-normalized";
+  EMB_REQUIRE_FIXTURE(source);
+  const fs::path folder = test::temp_dir() / "model2vec-bad-config";
+  fs::remove_all(folder);
+  fs::copy(source, folder, fs::copy_options::recursive);
+  for (const char* config : {"true", "[1, 2]", R"({"normalize": "yes"})"}) {
+    std::ofstream(folder / "config.json") << config;
+    const std::string msg = test::message_of<ModelLoadError>([&] { TextEncoder::load(folder.string()); });
+    EXPECT_NE(msg.find((folder / "config.json").string()), std::string::npos) << config << ": " << msg;
+  }
+}
+
 TEST(TextEncoderBehaviour, NotAModel2VecFolderIsAClearError) {
   const fs::path fixture = test::shared_dir() / "fixtures" / "sbert" / "tiny-bert";
   EMB_REQUIRE_FIXTURE(fixture);

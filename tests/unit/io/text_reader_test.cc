@@ -83,7 +83,7 @@ TEST(TextReader, AnErrorInALaterChunkNamesFileAndLine) {
 
 TEST(TextReader, MissingFileOrFolderIsAModelLoadError) {
   EXPECT_THROW(io::TextReader(test::temp_dir() / "no-such.txt"), ModelLoadError);
-  EXPECT_THROW(io::TextReader(test::temp_dir()), ModelLoadError);
+  EXPECT_THROW(io::TextReader{test::temp_dir()}, ModelLoadError);
 }
 
 }  // namespace
