@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Configures and builds the C++ library, the CLI, the tests, the benchmarks
-# and the Python extension (in-tree, next to python/embetter) into build/.
+# and the Python extension (in-tree, next to python/embetter) into build/;
+# with arguments, only those CMake targets (scripts/demo.sh: embetter_cli).
+#   bash scripts/build.sh [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 PY=.venv/bin/python
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DEMB_BUILD_PYTHON=ON -DPython_EXECUTABLE="$PWD/$PY" -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)"
+targets=()
+(($#)) && targets=(--target "$@")
+cmake --build "$BUILD_DIR" -j "$(nproc)" "${targets[@]}"
