@@ -24,20 +24,20 @@ Arch arch_of(Isa isa) noexcept {
   }
 }
 
-// Features rather than CPU model names: GCC's target_clones("arch=...")
-// compares the model, which virtual machines often report as a generic one.
-// libgcc's __builtin_cpu_supports also checks that the OS saves the wider
-// registers (XGETBV), so a level reported here can run.
 #if defined(__x86_64__) && defined(__GNUC__)
 // CPUID leaf 1, ECX bit 29. Asked directly because clang's
 // __builtin_cpu_supports does not know "f16c" (the fuzzing and sanitizer
-// builds use clang); the OS-saves-YMM check comes with "avx2" above it.
+// builds use clang); the OS-saves-YMM check comes with "avx2" in detect().
 bool has_f16c() noexcept {
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
 }
 #endif
 
+// Features rather than CPU model names: GCC's target_clones("arch=...")
+// compares the model, which virtual machines often report as a generic one.
+// libgcc's __builtin_cpu_supports also checks that the OS saves the wider
+// registers (XGETBV), so a level reported here can run.
 Isa detect() noexcept {
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();

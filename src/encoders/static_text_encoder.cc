@@ -12,8 +12,8 @@
 #include "embetter/static_encoders.h"
 #include "embetter/tokenizer.h"
 #include "io/json_input.h"
-#include "models/config_json.h"
 #include "io/safetensors.h"
+#include "models/config_json.h"
 #include "text/python_unicode.h"
 
 namespace emb {

@@ -3,6 +3,9 @@
 // tiny folder (tests/fuzz/models) in the scratch folder, where the first byte
 // picks which file the rest of the input replaces. The file is put back
 // after each run, so every input meets an otherwise valid folder.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,6 +25,17 @@ class FolderTarget {
   /// Writes the input's file, runs `load` on the folder, then restores it.
   template <class Load>
   void run(const std::uint8_t* data, std::size_t size, Load&& load) {
+    if (!base_checked_) {
+      // Fuzzing a folder that no longer loads (a format changed) would only
+      // ever reach its first error.
+      base_checked_ = true;
+      try {
+        load();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "fuzz: the unchanged folder %s does not load: %s\n", folder_.c_str(), e.what());
+        std::abort();
+      }
+    }
     if (size == 0) return;
     const std::size_t which = data[0] % files_.size();
     const auto path = folder_ / files_[which];
@@ -34,6 +48,7 @@ class FolderTarget {
   std::filesystem::path folder_;
   std::vector<std::string> files_;
   std::vector<std::string> originals_;
+  bool base_checked_ = false;
 };
 
 }  // namespace emb::fuzz
