@@ -39,7 +39,10 @@ run_one() {  # target seconds out build
   local runs
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   local result=ok
-  [ "$rc" -eq 0 ] || result="FAILED (exit $rc, see $log)"
+  if [ "$rc" -ne 0 ]; then
+    result="FAILED (exit $rc, see $log)"
+    tail -n 40 "$log" >&2
+  fi
   printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$2" "${runs:-0}" "$result" | tee -a "$3/runs.tsv"
   [ "$rc" -eq 0 ]
 }
