@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <system_error>
 
 namespace emb::test {
 namespace {
@@ -23,17 +26,32 @@ bool in_ci() {
   return v && (std::string(v) == "true" || std::string(v) == "1");
 }
 
-std::filesystem::path temp_dir() {
-  static const std::filesystem::path dir = [] {
+namespace {
+// A folder made fresh by mkdtemp and removed when the test process exits.
+// Keying it on the pid alone was not enough: the sanitizer run reuses pids
+// of the main run, and a test then met the files an earlier process left.
+struct ScratchFolder {
+  std::filesystem::path path;
+  pid_t owner = ::getpid();  // a forked child that exits must not remove it
+  ScratchFolder() {
     auto info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "emb";
     std::replace(name.begin(), name.end(), '/', '_');
-    auto d = std::filesystem::temp_directory_path() / ("embetter-test-" + std::to_string(::getpid()) + "-" + name);
-    std::filesystem::create_directories(d);
-    std::atexit([] {});
-    return d;
-  }();
-  return dir;
+    std::string pattern = (std::filesystem::temp_directory_path() / ("embetter-test-" + name + "-XXXXXX")).string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
+    path = pattern;
+  }
+  ~ScratchFolder() {
+    if (::getpid() != owner) return;
+    std::error_code ignored;  // a test's own failure already says what went wrong
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+}  // namespace
+
+std::filesystem::path temp_dir() {
+  static const ScratchFolder folder;
+  return folder.path;
 }
 
 float max_abs_diff(const Matrix& a, const Matrix& b) {
