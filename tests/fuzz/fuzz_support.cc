@@ -11,6 +11,8 @@ const fs::path& scratch_dir() {
   static const fs::path dir = [] {
     const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
     fs::path d = base / ("embetter-fuzz-" + std::to_string(::getpid()));
+    std::error_code stale;  // a crashed run with the same pid may have left one
+    fs::remove_all(d, stale);
     fs::create_directories(d);
     std::atexit([] {
       std::error_code ec;
