@@ -23,6 +23,7 @@ struct FinetuneOptions {
   float learning_rate = 0.01f;
   int batch_size = 32;
   std::int64_t seed = -1;
+  std::string objective = "sigmoid_ce";
 };
 
 void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
@@ -50,6 +51,7 @@ void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
   params.learning_rate = o.learning_rate;
   params.batch_size = o.batch_size;
   if (o.seed >= 0) params.random_state = static_cast<std::uint64_t>(o.seed);
+  params.objective = parse_feed_forward_objective(o.objective, "--objective");
   console.step("training FeedForwardTuner(hidden_dim=" + std::to_string(o.hidden_dim) + ", n_epochs=" +
                std::to_string(o.epochs) + ") on " + std::to_string(X.rows()) + " x " + std::to_string(X.cols()));
   // The bar outlives the tuner, which keeps the callback in its params.
@@ -106,6 +108,9 @@ Command add_finetune_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str()->check(positive_number());
   cmd->add_option("--batch-size", o->batch_size, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 1 << 24));
   cmd->add_option("--seed", o->seed, "Random seed (weights and shuffling); omit for a fresh one")->check(non_negative_integer());
+  cmd->add_option("--objective", o->objective,
+                  "What training minimises: sigmoid_ce (the original embetter's) or softmax_ce")
+      ->capture_default_str()->check(CLI::IsMember({"sigmoid_ce", "softmax_ce"}));
   return [o, &global] { run_finetune(*o, global); };
 }
 

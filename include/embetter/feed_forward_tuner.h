@@ -6,10 +6,11 @@
 /// Network (PyTorch layout, weights [out, in]):
 ///   hidden = sigmoid(X · hidden.weightᵀ + hidden.bias)      n × hidden_dim   ← transform()
 ///   logits = hidden · linear.weightᵀ + linear.bias            n × n_classes    ← predict_proba() = softmax
-/// Trained with softmax cross-entropy on the logits (the original embetter
-/// feeds sigmoid outputs into CrossEntropyLoss, which damps the gradients; we
-/// do not copy that), Adam with PyTorch's defaults, and minibatches reshuffled
-/// every epoch. Weights start as PyTorch's nn.Linear does: U(±1/√fan_in).
+/// Trained with Adam (PyTorch's defaults) on minibatches reshuffled every
+/// epoch, on one of two objectives (FeedForwardObjective): by default the
+/// original embetter's, CrossEntropyLoss over sigmoid(logits), or the plain
+/// softmax cross-entropy of the logits. Weights start as PyTorch's nn.Linear
+/// does: U(±1/√fan_in).
 ///
 /// Reproducibility: the same random_state and thread count (emb::set_num_threads)
 /// give bitwise the same weights. Matrices are float32 row-major (embetter/matrix.h).
@@ -26,12 +27,29 @@
 
 namespace emb {
 
+/// What the tuner's training minimises, per row with class y (mean over a batch).
+enum class FeedForwardObjective {
+  /// The original embetter's: CrossEntropyLoss(sigmoid(logits), y), i.e. the
+  /// softmax cross-entropy of the squashed logits. Its gradients fade as a
+  /// logit saturates, which keeps the hidden layer from over-fitting 200
+  /// labels; on sentence embeddings it gives the better space (docs/finetuning.md).
+  sigmoid_cross_entropy,
+  /// CrossEntropyLoss(logits, y), the textbook classifier loss.
+  softmax_cross_entropy,
+};
+
+/// "sigmoid_ce" / "softmax_ce": the names the CLI, Python and saved files use.
+const char* objective_name(FeedForwardObjective objective);
+/// The objective a name stands for; InvalidArgument naming `what` otherwise.
+FeedForwardObjective parse_feed_forward_objective(const std::string& name, const char* what = "objective");
+
 struct FeedForwardTunerParams {
   int hidden_dim = 50;          ///< size of the hidden layer (the new embedding)
   int n_epochs = 500;           ///< passes over the data per fit / partial_fit call
   float learning_rate = 0.01f;  ///< Adam's learning rate
   int batch_size = 32;          ///< minibatch size (the last batch of an epoch may be smaller)
   RandomState random_state;     ///< seed for the initial weights and the shuffling
+  FeedForwardObjective objective = FeedForwardObjective::sigmoid_cross_entropy;  ///< what training minimises
   ProgressFn progress;          ///< called once per epoch with (epoch, n_epochs); false → Interrupted
 };
 

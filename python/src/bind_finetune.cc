@@ -32,13 +32,15 @@ void bind_labelled_tuner(py::class_<Tuner>& cls) {
 void register_finetune(py::module_& m) {
   // Every model gets `interruptible()`: Ctrl-C stops fit between epochs.
   py::class_<FeedForwardTuner> ff(m, "FeedForwardTuner");
-  ff.def(py::init([](int hidden_dim, int n_epochs, float learning_rate, int batch_size, RandomState random_state) {
+  ff.def(py::init([](int hidden_dim, int n_epochs, float learning_rate, int batch_size, RandomState random_state,
+                      const std::string& objective) {
            return FeedForwardTuner({.hidden_dim = hidden_dim, .n_epochs = n_epochs, .learning_rate = learning_rate,
                                     .batch_size = batch_size, .random_state = random_state,
+                                    .objective = parse_feed_forward_objective(objective),
                                     .progress = interruptible()});
          }),
          py::kw_only(), py::arg("hidden_dim"), py::arg("n_epochs"), py::arg("learning_rate"), py::arg("batch_size"),
-         py::arg("random_state"))
+         py::arg("random_state"), py::arg("objective"))
       .def("predict_proba", [](const FeedForwardTuner& t, const FloatArray& X) {
         return call_nogil(t, &FeedForwardTuner::predict_proba, to_matrix(X, "X"));
       });

@@ -20,6 +20,17 @@ train::FeedForwardShape shape_of(std::size_t n_features, const FeedForwardTunerP
 
 }  // namespace
 
+const char* objective_name(FeedForwardObjective objective) {
+  return objective == FeedForwardObjective::sigmoid_cross_entropy ? "sigmoid_ce" : "softmax_ce";
+}
+
+FeedForwardObjective parse_feed_forward_objective(const std::string& name, const char* what) {
+  for (const auto objective : {FeedForwardObjective::sigmoid_cross_entropy, FeedForwardObjective::softmax_cross_entropy})
+    if (name == objective_name(objective)) return objective;
+  throw InvalidArgument(detail::concat(what, " is '", name,
+                                       "'; expected 'sigmoid_ce' (the original embetter's) or 'softmax_ce'"));
+}
+
 FeedForwardTuner::FeedForwardTuner(FeedForwardTunerParams params)
     : params_(std::move(params)), rng_(params_.random_state) {
   train::check_positive(params_.hidden_dim, "hidden_dim");
@@ -97,7 +108,7 @@ FeedForwardTuner& FeedForwardTuner::partial_fit(const Matrix& X, const std::vect
 void FeedForwardTuner::train_fused(const Matrix& X, const std::vector<std::int32_t>& targets, std::size_t batch_size) {
   const auto shape = shape_of(n_features_, params_, classes_.num_classes());
   const train::AdamHyper hyper{.lr = params_.learning_rate};
-  train::FusedFeedForwardTrainer trainer(shape, batch_size, weights_, adam_m_, adam_v_,
+  train::FusedFeedForwardTrainer trainer(shape, batch_size, weights_, adam_m_, adam_v_, params_.objective,
                                          train::FusedFeedForwardTrainer::threads_for(shape, batch_size, num_threads()));
   std::vector<std::int32_t> batch_y(batch_size);
   train::EpochOrder order(X.rows());
@@ -137,7 +148,7 @@ void FeedForwardTuner::train_generic(const Matrix& X, const std::vector<std::int
       const auto idx = order.batch(start, batch_size);
       train::gather_rows(X.data(), X.cols(), idx, batch_X.data());
       for (std::size_t i = 0; i < idx.size(); ++i) batch_y[i] = targets[idx[i]];
-      train::feed_forward_loss_and_grads<float>(shape, weights_.data(),
+      train::feed_forward_loss_and_grads<float>(shape, params_.objective, weights_.data(),
                                                 batch_X.topRows(static_cast<Eigen::Index>(idx.size())),
                                                 std::span<const std::int32_t>(batch_y.data(), idx.size()),
                                                 grads.data(), ws);

@@ -28,7 +28,8 @@ std::string FeedForwardTuner::to_bytes() const {
                                  {"n_epochs", params_.n_epochs},
                                  {"learning_rate", params_.learning_rate},
                                  {"batch_size", params_.batch_size},
-                                 {"random_state", train::random_state_json(params_.random_state)}};
+                                 {"random_state", train::random_state_json(params_.random_state)},
+                                 {"objective", objective_name(params_.objective)}};
   auto writer = train::model_writer(kKind, params);
   writer.set_metadata("classes", nlohmann::json(classes_.classes()).dump());
   writer.set_metadata("optimizer.step", std::to_string(adam_step_));
@@ -60,6 +61,13 @@ struct FeedForwardTuner::Persistence {
     params.learning_rate = file.param_positive_float("learning_rate");
     params.batch_size = file.param_int("batch_size", 1);
     params.random_state = file.param_random_state("random_state");
+    // Files from before the choice was trained on softmax cross-entropy.
+    try {
+      params.objective = parse_feed_forward_objective(file.param_string_or("objective", "softmax_ce"),
+                                                      "params 'objective'");
+    } catch (const InvalidArgument& e) {
+      file.fail(e.what());
+    }
     FeedForwardTuner tuner(params);
 
     const auto classes = file.string_list("classes");

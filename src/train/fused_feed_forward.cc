@@ -21,9 +21,11 @@ bool fused_feed_forward_available(Isa isa) { return isa_runs_here(isa) && cpu::k
 
 FusedFeedForwardTrainer::FusedFeedForwardTrainer(const FeedForwardShape& shape, std::size_t max_batch,
                                                  std::span<const float> params, std::span<const float> m,
-                                                 std::span<const float> v, int threads, Isa isa)
+                                                 std::span<const float> v, FeedForwardObjective objective,
+                                                 int threads, Isa isa)
     : kernels_(cpu::kernels_for(isa)),
       shape_(shape),
+      objective_(objective),
       layout_{static_cast<std::size_t>(shape.n_in), static_cast<std::size_t>(shape.n_hidden),
               static_cast<std::size_t>(shape.n_classes), padded(static_cast<std::size_t>(shape.n_hidden))} {
   EMB_ASSERT(fused_feed_forward_available(isa));
@@ -123,24 +125,15 @@ void FusedFeedForwardTrainer::store(std::span<float> params, std::span<float> m,
 
 namespace {
 
-/// dL/dlogits = (softmax(logits) − onehot) / batch for the mean cross-entropy,
+/// dL/dlogits of the objective, / batch for the mean, where
 /// logits = b2 + (first part's sums + second part's).
-void logit_gradient(const float* first, const float* second, const float* b2, std::span<const std::int32_t> y,
-                    std::size_t classes, float* d_logits) {
-  const float batch_f = static_cast<float>(y.size());
+void logit_gradient(FeedForwardObjective objective, const float* first, const float* second, const float* b2,
+                    std::span<const std::int32_t> y, std::size_t classes, float* d_logits) {
+  const float scale = 1.0f / static_cast<float>(y.size());
   for (std::size_t r = 0; r < y.size(); ++r) {
     float* dl = d_logits + r * classes;
-    float top = -std::numeric_limits<float>::infinity();
-    for (std::size_t c = 0; c < classes; ++c) {
-      dl[c] = b2[c] + (first[r * classes + c] + second[r * classes + c]);
-      top = std::max(top, dl[c]);
-    }
-    float sum = 0.0f;
-    for (std::size_t c = 0; c < classes; ++c) sum += (dl[c] = std::exp(dl[c] - top));
-    for (std::size_t c = 0; c < classes; ++c) {
-      const float onehot = c == static_cast<std::size_t>(y[r]) ? 1.0f : 0.0f;
-      dl[c] = (dl[c] / sum - onehot) / batch_f;
-    }
+    for (std::size_t c = 0; c < classes; ++c) dl[c] = b2[c] + (first[r * classes + c] + second[r * classes + c]);
+    objective_gradient(objective, dl, classes, y[r], scale);
   }
 }
 
@@ -162,7 +155,7 @@ void FusedFeedForwardTrainer::backward_part(int index, const StepArgs& args) {
   const auto [n_in, hidden, classes, hp] = layout_;
   const std::size_t batch = args.rows.size();
   const auto& partials = partial_logits_[args.parity];
-  logit_gradient(partials[0].data(), partials[1].data(), part.b2.data(), args.y, classes, part.d_logits.data());
+  logit_gradient(objective_, partials[0].data(), partials[1].data(), part.b2.data(), args.y, classes, part.d_logits.data());
 
   float* p = params_.data();
   float* g_b1 = small_grads_.data();

@@ -44,10 +44,12 @@ class FusedFeedForwardTrainer {
   /// rows step() will be given. With `threads` ≥ 2, a worker thread takes the
   /// second part of the hidden units (see Part); the result is bitwise the
   /// same as with one thread. `isa`: the level whose kernels run (tests
-  /// compare them; fused_feed_forward_available(isa) must hold).
+  /// compare them; fused_feed_forward_available(isa) must hold). `objective`:
+  /// the loss whose gradient each step follows.
   FusedFeedForwardTrainer(const FeedForwardShape& shape, std::size_t max_batch, std::span<const float> params,
-                          std::span<const float> m, std::span<const float> v, int threads = 1,
-                          Isa isa = cpu_isa());
+                          std::span<const float> m, std::span<const float> v,
+                          FeedForwardObjective objective = FeedForwardObjective::sigmoid_cross_entropy,
+                          int threads = 1, Isa isa = cpu_isa());
   ~FusedFeedForwardTrainer();
   FusedFeedForwardTrainer(const FusedFeedForwardTrainer&) = delete;
   FusedFeedForwardTrainer& operator=(const FusedFeedForwardTrainer&) = delete;
@@ -112,6 +114,7 @@ class FusedFeedForwardTrainer {
 
   const cpu::KernelTable& kernels_;
   FeedForwardShape shape_;
+  FeedForwardObjective objective_;
   Layout layout_;
   AlignedVector<float> params_, m_, v_;
   /// h and then dL/dz1 (batch × hp), and the gradients of b1 and W2 laid out as they are.

@@ -57,6 +57,13 @@ const nlohmann::json& ModelReader::param(const std::string& name) const {
   return *found;
 }
 
+std::string ModelReader::param_string_or(const std::string& name, const std::string& absent) const {
+  const auto found = params_.find(name);
+  if (found == params_.end()) return absent;
+  if (!found->is_string()) fail(detail::concat("params '", name, "' is ", io::json_excerpt(*found), "; expected a string"));
+  return found->get<std::string>();
+}
+
 int ModelReader::param_int(const std::string& name, int min_value) const {
   const auto& v = param(name);
   if (!v.is_number_integer() || v.get<std::int64_t>() < min_value ||

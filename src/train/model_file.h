@@ -45,6 +45,9 @@ class ModelReader {
   int param_int(const std::string& name, int min_value) const;
   float param_positive_float(const std::string& name) const;
   RandomState param_random_state(const std::string& name) const;
+  /// A string member, or `absent` when the file has none (written before the
+  /// parameter existed).
+  std::string param_string_or(const std::string& name, const std::string& absent) const;
   /// A metadata value holding a JSON list of strings.
   std::vector<std::string> string_list(const std::string& key) const;
   /// A metadata value holding a non-negative integer.

@@ -16,7 +16,7 @@ TEST(CliFinetune, Help) {
   const CliResult r = run_cli({"finetune", "--help"});
   EXPECT_EQ(r.code, 0);
   for (const char* o : {"--train", "--labels", "--label-field", "--apply", "--out", "--save", "--hidden-dim", "--epochs",
-                        "--learning-rate", "--batch-size", "--seed"}) {
+                        "--learning-rate", "--batch-size", "--seed", "--objective"}) {
     EXPECT_NE(r.out.find(o), std::string::npos) << o;
   }
   EXPECT_NE(run_cli({"--help"}).out.find("finetune"), std::string::npos);
@@ -49,6 +49,21 @@ TEST(CliFinetune, WritesTheTunedEmbeddingsAndALoadableTuner) {
                 .code,
             0);
   EXPECT_EQ(read_npy(again), tuned);
+}
+
+TEST(CliFinetune, TheObjectiveIsTheOriginalsUnlessAsked) {
+  const CliInputs in;
+  for (const auto& [flag, expected] : std::vector<std::pair<std::vector<std::string>, FeedForwardObjective>>{
+           {{}, FeedForwardObjective::sigmoid_cross_entropy},
+           {{"--objective", "softmax_ce"}, FeedForwardObjective::softmax_cross_entropy}}) {
+    const fs::path save = in.dir / "objective.safetensors";
+    std::vector<std::string> args = {"--quiet", "finetune", "--train", in.x.string(), "--labels", in.labels.string(),
+                                     "--save", save.string(), "--epochs", "2", "--seed", "1"};
+    args.insert(args.end(), flag.begin(), flag.end());
+    const CliResult r = run_cli(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(FeedForwardTuner::load(save).params().objective, expected);
+  }
 }
 
 TEST(CliFinetune, ReadsJsonlLabelsAndIsQuietWhenAsked) {
@@ -99,6 +114,8 @@ TEST(CliFinetune, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
     expect_bad_input(r, {option, "got '" + value + "'"}, out);
     EXPECT_LT(r.err.size(), 200u) << r.err;
   }
+
+  expect_bad_input(finetune(in.x, in.labels, {"--objective", "hinge"}), {"--objective", "hinge", "sigmoid_ce"}, out);
 
   const fs::path u8 = in.dir / "bytes.npy";
   write_bytes(u8, npy_bytes("|u1", false, {2, 2}, std::string(4, '\0')));

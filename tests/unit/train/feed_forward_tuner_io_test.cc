@@ -11,6 +11,7 @@
 namespace emb {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 FeedForwardTuner fitted_tuner(const test::Blobs& data) {
@@ -52,6 +53,7 @@ TEST(FeedForwardTunerIo, SaveLoadRoundTripIsBitwise) {
   EXPECT_EQ(loaded.params().batch_size, 8);
   EXPECT_EQ(loaded.params().learning_rate, 0.02f);
   EXPECT_EQ(loaded.params().random_state, RandomState(3));
+  EXPECT_EQ(loaded.params().objective, FeedForwardObjective::sigmoid_cross_entropy);
 
   const auto from_bytes = FeedForwardTuner::from_bytes(tuner.to_bytes());
   EXPECT_EQ(from_bytes.transform(data.X), tuner.transform(data.X));
@@ -155,6 +157,38 @@ TEST(FeedForwardTunerIo, FilesThatAreNotOursOrWrongGetAClearModelLoadError) {
   EXPECT_THAT(load_error(nan_weight), HasSubstr("'hidden.bias' holds a non-finite value"));
   auto missing = rewrite("missing_tensor.safetensors", [](io::SafetensorsWriter&) {}, "optimizer.exp_avg");
   EXPECT_THAT(load_error(missing), HasSubstr("tensor 'optimizer.exp_avg' is missing"));
+  // An objective we do not know, or not a string.
+  auto hinge = rewrite("hinge.safetensors", [](io::SafetensorsWriter& w) {
+    w.set_metadata("params", R"({"hidden_dim":6,"n_epochs":5,"learning_rate":0.02,"batch_size":8,"random_state":3,)"
+                             R"("objective":"hinge"})");
+  });
+  EXPECT_THAT(load_error(hinge), AllOf(HasSubstr("hinge.safetensors"),
+                                       HasSubstr("params 'objective' is 'hinge'; expected 'sigmoid_ce'")));
+  auto number = rewrite("objective_number.safetensors", [](io::SafetensorsWriter& w) {
+    w.set_metadata("params", R"({"hidden_dim":6,"n_epochs":5,"learning_rate":0.02,"batch_size":8,"random_state":3,)"
+                             R"("objective":1})");
+  });
+  EXPECT_THAT(load_error(number), HasSubstr("params 'objective' is 1; expected a string"));
+}
+
+TEST(FeedForwardTunerIo, FilesFromBeforeTheObjectiveWasAChoiceLoadAsSoftmax) {
+  // Tuners saved before the objective was a parameter were trained on the
+  // softmax cross-entropy of the logits; their params have no "objective".
+  const auto data = test::make_blobs(2, 10, 4, 3.0f, 14);
+  const auto good = io::open_safetensors_bytes(fitted_tuner(data).to_bytes());
+  io::SafetensorsWriter w;
+  for (const auto& [key, value] : good.metadata()) w.set_metadata(key, value);
+  w.set_metadata("params", R"({"hidden_dim":6,"n_epochs":5,"learning_rate":0.02,"batch_size":8,"random_state":3})");
+  for (const auto& t : good.names()) w.add(t, good.info(t).shape, good.floats(t));
+  const auto loaded = FeedForwardTuner::from_bytes(w.to_bytes());
+  EXPECT_EQ(loaded.params().objective, FeedForwardObjective::softmax_cross_entropy);
+}
+
+TEST(FeedForwardTunerIo, ObjectiveNamesRoundTrip) {
+  for (const auto objective : {FeedForwardObjective::sigmoid_cross_entropy, FeedForwardObjective::softmax_cross_entropy})
+    EXPECT_EQ(parse_feed_forward_objective(objective_name(objective)), objective);
+  EXPECT_THAT([] { parse_feed_forward_objective("SIGMOID_CE", "--objective"); },
+              ::testing::ThrowsMessage<InvalidArgument>(HasSubstr("--objective is 'SIGMOID_CE'")));
 }
 
 }  // namespace

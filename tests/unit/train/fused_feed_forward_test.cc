@@ -34,7 +34,8 @@ Model initial_model(const FeedForwardShape& shape, Rng& rng) {
 
 /// Steps of the portable path over the same rows: gather, gradients, Adam.
 void portable_steps(const FeedForwardShape& shape, const RowMat<float>& X, const std::vector<std::int32_t>& y,
-                    const std::vector<std::vector<std::size_t>>& batches, const AdamHyper& hyper, Model& model) {
+                    const std::vector<std::vector<std::size_t>>& batches, const AdamHyper& hyper, Model& model,
+                    FeedForwardObjective objective = FeedForwardObjective::sigmoid_cross_entropy) {
   FeedForwardWorkspace<float> ws(shape, X.rows());
   std::vector<float> grads(model.params.size());
   std::int64_t step = 0;
@@ -43,16 +44,17 @@ void portable_steps(const FeedForwardShape& shape, const RowMat<float>& X, const
     gather_rows(X.data(), static_cast<std::size_t>(X.cols()), rows, batch_X.data());
     std::vector<std::int32_t> batch_y;
     for (const auto r : rows) batch_y.push_back(y[r]);
-    feed_forward_loss_and_grads<float>(shape, model.params.data(), batch_X, batch_y, grads.data(), ws);
+    feed_forward_loss_and_grads<float>(shape, objective, model.params.data(), batch_X, batch_y, grads.data(), ws);
     adam_step(hyper, ++step, model.params, grads, model.m, model.v);
   }
 }
 
 void fused_steps(const FeedForwardShape& shape, const RowMat<float>& X, const std::vector<std::int32_t>& y,
                  const std::vector<std::vector<std::size_t>>& batches, const AdamHyper& hyper, Model& model,
-                 Isa isa, int threads = 1) {
+                 Isa isa, int threads = 1,
+                 FeedForwardObjective objective = FeedForwardObjective::sigmoid_cross_entropy) {
   FusedFeedForwardTrainer trainer(shape, static_cast<std::size_t>(X.rows()), model.params, model.m, model.v,
-                                  threads, isa);
+                                  objective, threads, isa);
   std::int64_t step = 0;
   for (const auto& rows : batches) {
     std::vector<std::int32_t> batch_y;
@@ -95,18 +97,32 @@ TEST_P(FusedFeedForward, OneStepHasThePortableGradientAndUpdate) {
   std::iota(rows.begin(), rows.end(), std::size_t{0});
   std::reverse(rows.begin(), rows.end());  // rows picked out of order, as minibatches are
   const AdamHyper hyper{.lr = 1e-3f};
-  Model portable = initial_model(p.shape, rng), fused = portable;
-  portable_steps(p.shape, p.X, p.y, {rows}, hyper, portable);
-  fused_steps(p.shape, p.X, p.y, {rows}, hyper, fused, GetParam());
-  for (std::size_t i = 0; i < portable.params.size(); ++i) {
+  const Model initial = initial_model(p.shape, rng);
+  for (const auto objective : {FeedForwardObjective::sigmoid_cross_entropy, FeedForwardObjective::softmax_cross_entropy}) {
+    SCOPED_TRACE(objective_name(objective));
+    Model portable = initial, fused = initial;
+    portable_steps(p.shape, p.X, p.y, {rows}, hyper, portable, objective);
+    fused_steps(p.shape, p.X, p.y, {rows}, hyper, fused, GetParam(), 1, objective);
     // After one step from zero moments, m = (1 − β1) · gradient.
-    const float g = portable.m[i] / 0.1f, g_fused = fused.m[i] / 0.1f;
-    ASSERT_NEAR(g_fused, g, 1e-6f + 1e-5f * std::abs(g)) << "gradient of parameter " << i;
-    ASSERT_NEAR(fused.v[i], portable.v[i], 1e-12f + 1e-5f * portable.v[i]) << "parameter " << i;
-    // The update is ±lr·g/(|g| + eps): only a gradient within rounding of 0
-    // could flip it, and none is here.
-    ASSERT_GT(std::abs(g), 1e-6f);
-    ASSERT_NEAR(fused.params[i], portable.params[i], 1e-6f) << "parameter " << i;
+    float largest = 0.0f;
+    for (const float m : portable.m) largest = std::max(largest, std::abs(m) / 0.1f);
+    std::size_t tiny = 0;
+    for (std::size_t i = 0; i < portable.params.size(); ++i) {
+      const float g = portable.m[i] / 0.1f, g_fused = fused.m[i] / 0.1f;
+      // Float sums of 19 rows in a different order: relative error ~1e-6 of
+      // the largest terms.
+      ASSERT_NEAR(g_fused, g, 1e-5f * (std::abs(g) + 1e-2f * largest)) << "gradient of parameter " << i;
+      ASSERT_NEAR(fused.v[i], portable.v[i], 1e-12f + 1e-5f * portable.v[i]) << "parameter " << i;
+      // The update is ±lr·g/(|g| + eps): a gradient within rounding of 0
+      // could flip it, so those (a few: the sigmoid objective's gradients
+      // fade where its outputs saturate) are only counted.
+      if (std::abs(g) < 1e-4f * largest) {
+        ++tiny;
+        continue;
+      }
+      ASSERT_NEAR(fused.params[i], portable.params[i], 1e-6f) << "parameter " << i;
+    }
+    EXPECT_LT(tiny, portable.params.size() / 20);
   }
 }
 
@@ -173,7 +189,8 @@ TEST_P(FusedFeedForward, AWorkerThreadStopsWhenTheTrainerGoesAway) {
   const Problem p = make_problem(64, 40, 2, 20, rng);
   Model model = initial_model(p.shape, rng);
   for (int steps : {0, 1, 4}) {
-    FusedFeedForwardTrainer trainer(p.shape, 20, model.params, model.m, model.v, 2, GetParam());
+    FusedFeedForwardTrainer trainer(p.shape, 20, model.params, model.m, model.v,
+                                    FeedForwardObjective::sigmoid_cross_entropy, 2, GetParam());
     std::vector<std::size_t> rows(20);
     std::iota(rows.begin(), rows.end(), std::size_t{0});
     for (int s = 1; s <= steps; ++s) trainer.step(p.X.data(), rows, p.y, AdamHyper{}, s);
@@ -187,7 +204,8 @@ TEST_P(FusedFeedForward, StoreRoundTripsTheTunersLayout) {
   Model model = initial_model(shape, rng);
   for (auto& x : model.m) x = static_cast<float>(rng.normal());
   for (auto& x : model.v) x = static_cast<float>(rng.uniform(0.0, 1.0));
-  FusedFeedForwardTrainer trainer(shape, 4, model.params, model.m, model.v, 1, GetParam());
+  FusedFeedForwardTrainer trainer(shape, 4, model.params, model.m, model.v,
+                                  FeedForwardObjective::sigmoid_cross_entropy, 1, GetParam());
   Model back{std::vector<float>(model.params.size()), std::vector<float>(model.m.size()),
              std::vector<float>(model.v.size())};
   trainer.store(back.params, back.m, back.v);
