@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
-"""FeedForwardTuner quality, ours against the original embetter, over seeded splits.
+"""Tuner quality, ours against the original embetter, over seeded splits.
 
 The finetuning guide's protocol, repeated: embed the texts once with
 all-MiniLM-L6-v2 (our SentenceEncoder, which matches sentence-transformers
 within 1e-6), then for each split take 200 labelled texts, fit the tuner
-(n_epochs=500, learning_rate=0.01, batch 32) with hidden_dim 200 and 10, and
-measure in each tuned space
+with hidden_dim 200 and 10, and measure in each tuned space
   - accuracy: LogisticRegression(max_iter=1000) fit on the 200, scored on the test rows;
   - silhouette: of the labels in a 2-D PCA of the tuned test rows (what the charts show).
 Both tuners see the same embeddings and splits in the same run; the original
@@ -13,12 +12,16 @@ runs in a subprocess (its import name is ours too) with PYTHONPATH at the
 reference checkout. Both use --threads threads (default 2); fit time is the
 wall time of fit() alone, the median over splits.
 
+Tuners (--tuners):
+  feedforward  FeedForwardTuner(n_epochs=500, learning_rate=0.01, batch_size=32), the guide's
+  contrastive  ContrastiveTuner(n_neg=3, epochs=20, learning_rate=0.001), the original's defaults
+
 Data sets (from the shared folder):
   imdb     imdb-5000.jsonl, label pos/neg; 200 train, the next 2,000 test
   new      new-dataset.jsonl, label cats["new-dataset"] (13% positive); 200 train, the other 2,010 test
 
     .venv/bin/python bench/finetune_quality.py [--splits 10] [--data imdb new] [--threads 2]
-                                               [--objectives sigmoid_ce softmax_ce] [--json out.json]
+        [--tuners feedforward contrastive] [--objectives sigmoid_ce softmax_ce] [--json out.json]
 
 Embeddings are cached in build/bench-cache/ (keyed by a hash of the texts).
 """
@@ -42,18 +45,22 @@ REFERENCE = Path(os.environ.get("EMBETTER_REFERENCE", REPO / ".venv" / "referenc
 SHARED = Path(os.environ.get("EMBETTER_SHARED", REPO.parent / "shared"))
 CACHE = REPO / "build" / "bench-cache"
 TRAIN_ROWS = 200
-EPOCHS, LEARNING_RATE, BATCH = 500, 0.01, 32
+# Each tuner's parameters besides hidden_dim, the same for ours and the original's.
+TUNER_PARAMS = {
+    "feedforward": {"n_epochs": 500, "learning_rate": 0.01, "batch_size": 32},
+    "contrastive": {"n_neg": 3, "epochs": 20, "learning_rate": 0.001},
+}
+CLASS_NAMES = {"feedforward": "FeedForwardTuner", "contrastive": "ContrastiveTuner"}
 
 # Fits the original's FeedForwardTuner on every (split, hidden) job of a .npz
 # and writes the tuned train and test rows and the fit times to another.
 ORIGINAL = textwrap.dedent(
     """
-    import sys, time, warnings
+    import json, random, sys, time, warnings
     import numpy as np, torch
     warnings.filterwarnings("ignore")
-    from embetter.finetune import FeedForwardTuner
-    jobs, out_path, epochs, lr, batch, threads = sys.argv[1:3] + [int(sys.argv[3]), float(sys.argv[4]),
-                                                                  int(sys.argv[5]), int(sys.argv[6])]
+    import embetter.finetune
+    jobs, out_path, class_name, params, threads = sys.argv[1:4] + [json.loads(sys.argv[4]), int(sys.argv[5])]
     torch.set_num_threads(threads)
     data = np.load(jobs)
     X, y, hiddens = data["X"], data["y"], data["hiddens"]
@@ -61,7 +68,8 @@ ORIGINAL = textwrap.dedent(
     for s, (train, test) in enumerate(zip(data["train_rows"], data["test_rows"])):
         for hidden in hiddens:
             torch.manual_seed(s)
-            tuner = FeedForwardTuner(hidden_dim=int(hidden), n_epochs=epochs, learning_rate=lr, batch_size=batch)
+            random.seed(s)  # ContrastiveTuner draws its pairs with random
+            tuner = getattr(embetter.finetune, class_name)(hidden_dim=int(hidden), **params)
             t0 = time.perf_counter()
             tuner.fit(X[train], y[train])
             out[f"time_{s}_{hidden}"] = np.array(time.perf_counter() - t0)
@@ -134,7 +142,7 @@ def scores(A, B, y_train, y_test):
     return accuracy, silhouette_score(points, y_test)
 
 
-def run_original(X, y, splits, hiddens, threads):
+def run_original(tuner, X, y, splits, hiddens, threads):
     """The original's tuned rows and fit times, keyed time_/train_/test_{split}_{hidden}."""
     if not (REFERENCE / "embetter").is_dir():
         raise SystemExit(f"{REFERENCE}: the original embetter is not there (set EMBETTER_REFERENCE)")
@@ -145,22 +153,22 @@ def run_original(X, y, splits, hiddens, threads):
                  test_rows=np.stack([te for _, te in splits]))
         env = dict(os.environ, PYTHONPATH=str(REFERENCE), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
         env.pop("EMB_ISA", None)
-        subprocess.run([sys.executable, "-c", ORIGINAL, str(jobs), str(out), str(EPOCHS), str(LEARNING_RATE),
-                        str(BATCH), str(threads)], env=env, check=True)
+        subprocess.run([sys.executable, "-c", ORIGINAL, str(jobs), str(out), CLASS_NAMES[tuner],
+                        json.dumps(TUNER_PARAMS[tuner]), str(threads)], env=env, check=True)
         with np.load(out) as result:
             return {k: result[k] for k in result.files}
 
 
-def run_ours(X, y, splits, hiddens, objective, threads):
+def run_ours(tuner_kind, X, y, splits, hiddens, threads, **extra):
+    import embetter.finetune
     from embetter import _core
-    from embetter.finetune import FeedForwardTuner
 
     _core.set_num_threads(threads)
     out = {}
     for s, (train, test) in enumerate(splits):
         for hidden in hiddens:
-            tuner = FeedForwardTuner(hidden_dim=hidden, n_epochs=EPOCHS, learning_rate=LEARNING_RATE,
-                                     batch_size=BATCH, random_state=s, objective=objective)
+            tuner = getattr(embetter.finetune, CLASS_NAMES[tuner_kind])(
+                hidden_dim=hidden, random_state=s, **TUNER_PARAMS[tuner_kind], **extra)
             t0 = time.perf_counter()
             tuner.fit(X[train], y[train])
             out[f"time_{s}_{hidden}"] = time.perf_counter() - t0
@@ -185,14 +193,17 @@ def main():
     ap.add_argument("--data", nargs="+", default=["imdb", "new"], choices=["imdb", "new"])
     ap.add_argument("--hidden", type=int, nargs="+", default=[200, 10])
     ap.add_argument("--threads", type=int, default=2, help="threads of each engine (torch's and ours)")
+    ap.add_argument("--tuners", nargs="+", default=["feedforward", "contrastive"], choices=list(TUNER_PARAMS))
     ap.add_argument("--objectives", nargs="+", default=["sigmoid_ce", "softmax_ce"],
-                    help="our objectives to measure (the original's is sigmoid_ce)")
+                    help="our FeedForwardTuner objectives to measure (the original's is sigmoid_ce)")
     ap.add_argument("--json", type=Path, help="also write every split's numbers here")
     args = ap.parse_args()
 
     load_before = os.getloadavg()
-    print(f"FeedForwardTuner quality: {args.splits} splits, {TRAIN_ROWS} labelled rows, n_epochs={EPOCHS}, "
-          f"learning_rate={LEARNING_RATE}, batch {BATCH}, {args.threads} thread(s); all-MiniLM-L6-v2 embeddings")
+    print(f"Tuner quality: {args.splits} splits, {TRAIN_ROWS} labelled rows, {args.threads} thread(s) per engine, "
+          "all-MiniLM-L6-v2 embeddings")
+    for tuner in args.tuners:
+        print(f"  {CLASS_NAMES[tuner]}: " + ", ".join(f"{k}={v}" for k, v in TUNER_PARAMS[tuner].items()))
     print("accuracy: logistic regression on the tuned space; silhouette: labels in a 2-D PCA of the test rows; "
           "mean ± std over splits\n")
     print("| data | tuner | hidden | accuracy | silhouette | fit (s) |")
@@ -207,9 +218,15 @@ def main():
         print(f"| {name} ({len(splits[0][1])} test) | none (raw embeddings) | – | {raw_acc.mean():.4f} ± "
               f"{raw_acc.std():.4f} | {raw_sil.mean():.3f} ± {raw_sil.std():.3f} | – |")
         record[name] = {"raw": {"accuracy": raw_acc.tolist(), "silhouette": raw_sil.tolist()}}
-        tuners = {"original": run_original(X, y, splits, args.hidden, args.threads)}
-        for objective in args.objectives:
-            tuners[f"ours {objective}"] = run_ours(X, y, splits, args.hidden, objective, args.threads)
+        tuners = {}
+        for kind in args.tuners:
+            tuners[f"{kind}, original"] = run_original(kind, X, y, splits, args.hidden, args.threads)
+            if kind == "feedforward":
+                for objective in args.objectives:
+                    tuners[f"{kind}, ours {objective}"] = run_ours(kind, X, y, splits, args.hidden, args.threads,
+                                                                   objective=objective)
+            else:
+                tuners[f"{kind}, ours"] = run_ours(kind, X, y, splits, args.hidden, args.threads)
         for hidden in args.hidden:
             for label, tuned in tuners.items():
                 acc, sil, fit = summarise(tuned, y, splits, hidden)

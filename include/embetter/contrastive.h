@@ -17,6 +17,7 @@
 /// bitwise the same weights. Not thread-safe while fitting; const methods are.
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,10 @@ class ContrastiveLearner {
   void initialise(std::size_t n_features);
   void check_fitted(const char* method) const;
   void check_features(const Matrix& X, const char* what, const char* method) const;
+  /// The epochs of partial_fit on pairs (first_rows[first[i]], second_rows[second[i]])
+  /// with targets y[i]; the two matrices may be the same object (ContrastiveTuner).
+  void train_pairs(const Matrix& first_rows, const Matrix& second_rows, std::span<const std::uint32_t> first,
+                   std::span<const std::uint32_t> second, const std::vector<float>& y);
 
   ContrastiveLearnerParams params_;
   std::size_t n_features_ = 0;

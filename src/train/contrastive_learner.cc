@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "core/eigen.h"
 #include "embetter/contrastive.h"
@@ -66,33 +67,64 @@ ContrastiveLearner& ContrastiveLearner::partial_fit(const Matrix& X1, const Matr
   else
     check_features(X1, "X1", "partial_fit");
 
+  std::vector<std::uint32_t> rows(y.size());
+  std::iota(rows.begin(), rows.end(), std::uint32_t{0});
+  train_pairs(X1, X2, rows, rows, y);
+  return *this;
+}
+
+// Each batch gathers the distinct rows its pairs use into one matrix (a row
+// of `first_rows` is told apart from a row of `second_rows` unless both are the
+// same matrix) and trains on the pairs as indices into it.
+void ContrastiveLearner::train_pairs(const Matrix& first_rows, const Matrix& second_rows,
+                                     std::span<const std::uint32_t> first, std::span<const std::uint32_t> second,
+                                     const std::vector<float>& y) {
   const auto shape = shape_of(n_features_, params_);
-  const std::size_t n = X1.rows(), cols = X1.cols();
+  const std::size_t n = y.size(), cols = first_rows.cols();
+  const bool shared = &first_rows == &second_rows;
+  const std::size_t second_offset = shared ? 0 : first_rows.rows();
   const auto batch_size = std::min<std::size_t>(static_cast<std::size_t>(params_.batch_size), n);
   const train::AdamHyper hyper{.lr = params_.learning_rate};
-  // Allocated once per call; a batch's first inputs sit above its second inputs.
+  // Allocated once per call.
   train::ContrastiveWorkspace<float> ws(shape, static_cast<Eigen::Index>(batch_size));
-  RowMatrixXf stacked(2 * static_cast<Eigen::Index>(batch_size), shape.n_in);
+  RowMatrixXf distinct(2 * static_cast<Eigen::Index>(batch_size), shape.n_in);
+  std::vector<std::int64_t> slot(second_offset + second_rows.rows(), -1);  // row key → row of `distinct`
+  std::vector<std::size_t> keys;
+  keys.reserve(2 * batch_size);
+  std::vector<std::uint32_t> batch_first(batch_size), batch_second(batch_size);
   std::vector<float> batch_y(batch_size), grads(weights_.size());
   train::EpochOrder order(n);
 
+  auto place = [&](std::size_t key) {
+    if (slot[key] < 0) {
+      slot[key] = static_cast<std::int64_t>(keys.size());
+      const Matrix& from = key < second_offset ? first_rows : second_rows;
+      const std::size_t row = key < second_offset ? key : key - second_offset;
+      std::copy_n(from.row(row).data(), cols, distinct.row(static_cast<Eigen::Index>(keys.size())).data());
+      keys.push_back(key);
+    }
+    return static_cast<std::uint32_t>(slot[key]);
+  };
   for (int epoch = 0; epoch < params_.epochs; ++epoch) {
     order.shuffle(rng_);
     for (std::size_t start = 0; start < n; start += batch_size) {
       const auto idx = order.batch(start, batch_size);
       const std::size_t B = idx.size();
-      train::gather_rows(X1.data(), cols, idx, stacked.data());
-      train::gather_rows(X2.data(), cols, idx, stacked.data() + B * cols);
+      for (std::size_t i = 0; i < B; ++i) batch_first[i] = place(first[idx[i]]);
+      for (std::size_t i = 0; i < B; ++i) batch_second[i] = place(second_offset + second[idx[i]]);
       for (std::size_t i = 0; i < B; ++i) batch_y[i] = y[idx[i]];
       train::contrastive_loss_and_grads<float>(shape, weights_.data(),
-                                               stacked.topRows(2 * static_cast<Eigen::Index>(B)),
+                                               distinct.topRows(static_cast<Eigen::Index>(keys.size())),
+                                               std::span<const std::uint32_t>(batch_first.data(), B),
+                                               std::span<const std::uint32_t>(batch_second.data(), B),
                                                std::span<const float>(batch_y.data(), B), grads.data(), ws);
       train::adam_step(hyper, ++adam_step_, weights_, grads, adam_m_, adam_v_);
+      for (const std::size_t key : keys) slot[key] = -1;
+      keys.clear();
     }
     report_progress(params_.progress, static_cast<std::size_t>(epoch + 1), static_cast<std::size_t>(params_.epochs),
                     "ContrastiveLearner.fit");
   }
-  return *this;
 }
 
 Matrix ContrastiveLearner::transform(const Matrix& X) const {

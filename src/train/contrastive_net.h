@@ -3,11 +3,12 @@
 // templated on the scalar like feed_forward_net.h. One tower, shared by both
 // inputs of a pair:  e = W2 · relu(W1 x + b1) + b2,
 // loss = mean_i (cos(e1_i, e2_i) - y_i)²   (nn.MSELoss over nn.CosineSimilarity).
-// Both halves of a batch run through the tower as one stacked matrix, so the
-// shared weights' gradient is summed over both towers by the products themselves.
+// The distinct rows of a batch's pairs run through the tower as one matrix, so
+// the shared weights' gradient is summed over both towers by the products themselves.
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -35,7 +36,8 @@ void contrastive_embed(const ContrastiveShape& shape, const T* params, const In&
   linear_forward(shape.embed2(), params, hidden, out);
 }
 
-/// Buffers for one batch of up to `capacity` pairs (2 × capacity tower rows).
+/// Buffers for one batch of up to `capacity` pairs (at most 2 × capacity
+/// distinct tower rows).
 template <class T>
 struct ContrastiveWorkspace {
   RowMat<T> hidden, emb, d_emb, d_hidden;
@@ -44,30 +46,39 @@ struct ContrastiveWorkspace {
         d_hidden(2 * capacity, s.n_out) {}
 };
 
-/// X stacks the batch's first inputs (rows 0..B) over its second inputs (rows B..2B).
-/// Adds d(loss)/d(params) to `grads` and returns the loss.
+/// Pair i joins rows first[i] and second[i] of X, with target similarity y[i].
+/// X holds each distinct row of the batch once: a row that several pairs
+/// share (the ContrastiveTuner's pairs reuse each example 2 + 2·n_neg times)
+/// runs through the tower once, and its gradient sums what every pair sends
+/// it, which is the gradient of the pairs' rows stacked, in fewer products.
+/// Adds d(loss)/d(params) to `grads` and returns the loss (mean over pairs).
 template <class T, class In>
-T contrastive_loss_and_grads(const ContrastiveShape& shape, const T* params, const In& X, std::span<const T> y,
-                             T* grads, ContrastiveWorkspace<T>& ws) {
-  const Eigen::Index B = X.rows() / 2;
-  auto hidden = ws.hidden.topRows(2 * B);
-  auto emb = ws.emb.topRows(2 * B);
-  auto d_emb = ws.d_emb.topRows(2 * B);
-  auto d_hidden = ws.d_hidden.topRows(2 * B);
+T contrastive_loss_and_grads(const ContrastiveShape& shape, const T* params, const In& X,
+                             std::span<const std::uint32_t> first, std::span<const std::uint32_t> second,
+                             std::span<const T> y, T* grads, ContrastiveWorkspace<T>& ws) {
+  const Eigen::Index rows = X.rows();
+  const auto B = static_cast<Eigen::Index>(y.size());
+  auto hidden = ws.hidden.topRows(rows);
+  auto emb = ws.emb.topRows(rows);
+  auto d_emb = ws.d_emb.topRows(rows);
+  auto d_hidden = ws.d_hidden.topRows(rows);
   contrastive_embed(shape, params, X, hidden, emb);
 
   T loss = 0;
   const T eps = static_cast<T>(kCosineEps);
+  d_emb.setZero();
   for (Eigen::Index i = 0; i < B; ++i) {
-    const auto e1 = emb.row(i), e2 = emb.row(B + i);
+    const auto a = static_cast<Eigen::Index>(first[static_cast<std::size_t>(i)]);
+    const auto b = static_cast<Eigen::Index>(second[static_cast<std::size_t>(i)]);
+    const auto e1 = emb.row(a), e2 = emb.row(b);
     const T n1 = std::max(e1.norm(), eps), n2 = std::max(e2.norm(), eps);
     const T cos = e1.dot(e2) / (n1 * n2);
     const T diff = cos - y[static_cast<std::size_t>(i)];
     loss += diff * diff;
     // d cos / d e1 = (e2/n2 - cos e1/n1) / n1, and symmetrically for e2.
     const T d_cos = T(2) * diff / static_cast<T>(B);
-    d_emb.row(i) = d_cos * (e2 / (n1 * n2) - cos * e1 / (n1 * n1));
-    d_emb.row(B + i) = d_cos * (e1 / (n1 * n2) - cos * e2 / (n2 * n2));
+    d_emb.row(a) += d_cos * (e2 / (n1 * n2) - cos * e1 / (n1 * n1));
+    d_emb.row(b) += d_cos * (e1 / (n1 * n2) - cos * e2 / (n2 * n2));
   }
 
   add_linear_param_grads(shape.embed2(), grads, d_emb, hidden);

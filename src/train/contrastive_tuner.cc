@@ -77,16 +77,18 @@ ContrastiveTuner& ContrastiveTuner::partial_fit(const Matrix& X, const std::vect
   const auto targets = encoder.transform(y, "ContrastiveTuner.partial_fit: y");
   const auto pairs = train::generate_pairs(targets, params_.n_neg, rng_);
 
-  Matrix X1(pairs.size(), X.cols()), X2(pairs.size(), X.cols());
+  std::vector<std::uint32_t> first(pairs.size()), second(pairs.size());
   std::vector<float> similarity(pairs.size());
   for (std::size_t i = 0; i < pairs.size(); ++i) {
-    std::copy_n(X.row(pairs[i].first).data(), X.cols(), X1.row(i).data());
-    std::copy_n(X.row(pairs[i].second).data(), X.cols(), X2.row(i).data());
+    first[i] = pairs[i].first;
+    second[i] = pairs[i].second;
     similarity[i] = pairs[i].label;
   }
+  // X was checked above (check_X_y, and its width against the learner's).
+  if (!learner_.fitted()) learner_.initialise(X.cols());
   // Classes first: fitted() follows the learner, which may be left trained part-way (Interrupted).
   classes_ = std::move(encoder);
-  learner_.partial_fit(X1, X2, similarity);
+  learner_.train_pairs(X, X, first, second, similarity);
   return *this;
 }
 
