@@ -3,7 +3,7 @@
 // an fp32 GEMM peak measured in the same run on the same threads.
 //
 //   finetune_bench [--threads N] [--repeats R] [--data X.f32 --labels y.txt --rows N --cols D]
-//                  [--epochs E] [--hidden H] [--batch B] [--json] [--no-peak]
+//                  [--epochs E] [--hidden H] [--batch B] [--objective sigmoid_ce|softmax_ce] [--json] [--no-peak]
 // Without --data it draws standard-normal inputs (seed 0) and labels from the
 // sign of their first coordinate. X.f32: raw little-endian float32, row-major.
 #include <CLI/CLI.hpp>
@@ -32,6 +32,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   int threads = 1, repeats = 3, epochs = 500, hidden = 200, batch = 32;
+  std::string objective = "sigmoid_ce";
   std::size_t rows = 200, cols = 384;
   std::string data, labels;
   bool json = false, peak = true;
@@ -45,6 +46,7 @@ Options parse(int argc, char** argv) {
   app.add_option("--epochs", o.epochs, "n_epochs");
   app.add_option("--hidden", o.hidden, "hidden_dim");
   app.add_option("--batch", o.batch, "batch_size");
+  app.add_option("--objective", o.objective, "what training minimises (sigmoid_ce, softmax_ce)");
   app.add_option("--rows", o.rows, "rows of X");
   app.add_option("--cols", o.cols, "features of X");
   app.add_option("--data", o.data, "X as raw little-endian float32, row-major (default: standard-normal draws)");
@@ -110,6 +112,7 @@ int main(int argc, char** argv) {
 
   emb::FeedForwardTunerParams params;
   params.hidden_dim = o.hidden;
+  params.objective = emb::parse_feed_forward_objective(o.objective, "--objective");
   params.n_epochs = o.epochs;
   params.batch_size = o.batch;
   params.learning_rate = 0.01f;
