@@ -47,7 +47,10 @@ run_one() {  # target seconds out build
   [ "$rc" -eq 0 ]
 }
 export -f run_one
+# ASAN_OPTIONS may be set by the caller: malloc_context_size=2 (allocation
+# stacks of two frames in reports) runs the folder targets ~25% faster; a saved
+# crash reruns with full stacks.
 printf '%s\n' "${targets[@]}" |
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0" \
   xargs -P "$(nproc)" -I{} bash -c 'run_one "$@"' _ {} "$seconds" "$out" "$BUILD"

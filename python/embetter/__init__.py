@@ -23,4 +23,7 @@ _os.environ.setdefault(
 )
 
 __title__ = "embetter"
-__version__ = "0.1.0"
+# The original embetter API release this package matches (0.9.1), then our
+# own release number of it: code that checks for embetter >= 0.9.1 works.
+__version__ = "0.9.1.1"
+__api_version__ = "0.9.1"

@@ -53,7 +53,9 @@ void register_finetune(py::module_& m) {
                                     .progress = interruptible()});
          }),
          py::kw_only(), py::arg("hidden_dim"), py::arg("n_neg"), py::arg("epochs"), py::arg("learning_rate"),
-         py::arg("random_state"));
+         py::arg("random_state"))
+      // The pair network behind the tuner, as a ContrastiveLearner's bytes.
+      .def("learner_bytes", [](const ContrastiveTuner& t) { return py::bytes(t.learner().to_bytes()); });
   bind_labelled_tuner(ct);
 
   py::class_<ContrastiveLearner> cl(m, "ContrastiveLearner");
@@ -84,7 +86,12 @@ void register_finetune(py::module_& m) {
           sims = l.predict(a, b);
         }
         return py::array_t<float>(static_cast<py::ssize_t>(sims.size()), sims.data());
-      });
+      })
+      .def_property_readonly("shape_out", [](const ContrastiveLearner& l) { return l.params().shape_out; })
+      .def_property_readonly("batch_size", [](const ContrastiveLearner& l) { return l.params().batch_size; })
+      .def_property_readonly("epochs", [](const ContrastiveLearner& l) { return l.params().epochs; })
+      .def_property_readonly("learning_rate", [](const ContrastiveLearner& l) { return l.params().learning_rate; })
+      .def_property_readonly("n_features_in", &ContrastiveLearner::n_features_in);
   bind_bytes(cl);
 }
 

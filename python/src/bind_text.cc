@@ -123,8 +123,10 @@ void register_text(py::module_& m) {
            py::arg("max_seq_length") = 0, py::arg("truncate_dim") = 0, py::arg("num_threads") = 0,
            py::arg("show_progress_bar") = false, py::arg("precision") = "fp32")
       .def("encode", &encode_sentences)
+      .def("token_ids", &SentenceEncoder::token_ids, py::arg("text"))
       .def_property_readonly("dim", &SentenceEncoder::dim)
-      .def_property_readonly("max_seq_length", &SentenceEncoder::max_seq_length);
+      .def_property_readonly("max_seq_length", &SentenceEncoder::max_seq_length)
+      .def_property_readonly("model_path", &SentenceEncoder::model_path);
 
   py::class_<TextEncoder>(m, "TextEncoder")
       .def(py::init([](const std::string& name) {

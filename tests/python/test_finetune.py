@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -139,3 +140,41 @@ def test_contrastive_learner_pairs():
     np.testing.assert_array_equal(learner.transform(X1), again.transform(X1))
     with pytest.raises(ValueError, match="features"):
         learner.predict(X1, X2[:, :3])
+
+
+def test_contrastive_tuner_learner_is_the_network_behind_it():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 8)).astype(np.float32)
+    y = np.where(X[:, 0] > 0, "a", "b")
+    tuner = ContrastiveTuner(hidden_dim=5, epochs=3, learning_rate=0.01, random_state=0)
+    before = tuner.learner  # the original builds it in __init__
+    assert isinstance(before, ContrastiveLearner) and before.shape_out == 5 and before.batch_size == 256
+    with pytest.raises(NotFittedError):
+        before.transform(X)
+    tuner.fit(X, y)
+    learner = tuner.learner
+    np.testing.assert_array_equal(learner.transform(X), tuner.transform(X))
+    assert learner.predict(X[:3], X[:3]).shape == (3,)
+    learner.fit(X, X[::-1], np.zeros(40, np.float32))  # a copy: the tuner keeps its network
+    np.testing.assert_array_equal(tuner.learner.transform(X), tuner.transform(X))
+    assert np.abs(learner.transform(X) - tuner.transform(X)).max() > 1e-4
+
+
+def test_contrastive_learner_to_disk_and_back(tmp_path):
+    rng = np.random.default_rng(4)
+    X1 = rng.normal(size=(32, 6)).astype(np.float32)
+    X2 = rng.normal(size=(32, 6)).astype(np.float32)
+    learner = ContrastiveLearner(shape_out=4, epochs=2, learning_rate=0.01, random_state=1)
+    with pytest.raises(NotFittedError):
+        learner.to_disk(tmp_path / "never.safetensors")
+    assert not (tmp_path / "never.safetensors").exists()
+    learner.fit(X1, X2, np.ones(32, np.float32))
+    learner.to_disk(tmp_path / "learner.safetensors")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["learner.safetensors"]  # no temporary left
+    back = ContrastiveLearner.from_disk(tmp_path / "learner.safetensors")
+    assert (back.shape_out, back.epochs, back.learning_rate) == (4, 2, pytest.approx(0.01))
+    np.testing.assert_array_equal(back.transform(X1), learner.transform(X1))
+    np.testing.assert_array_equal(back.predict(X1, X2), learner.predict(X1, X2))
+    with pytest.raises(ValueError, match="not-a-model.safetensors"):
+        (tmp_path / "not-a-model.safetensors").write_bytes(b"garbage")
+        ContrastiveLearner.from_disk(tmp_path / "not-a-model.safetensors")

@@ -36,8 +36,34 @@ def test_sentence_encoder_accepts_series_and_pickles(shared):
     np.testing.assert_array_equal(a, b)
     with pytest.raises(TypeError, match="position 1"):
         enc.transform(["ok", 3])
-    with pytest.raises(TypeError, match="single string"):
-        enc.transform("just one string")
+    # One string is one vector, as the original's SentenceTransformer.encode gives.
+    one = enc.transform("hello world")
+    assert one.shape == (a.shape[1],)
+    np.testing.assert_array_equal(one, a[0])
+
+
+@pytest.mark.parametrize("name", ["tiny-bert", "tiny-roberta", "tiny-mpnet"])
+def test_tfm_offers_what_embetter_code_uses_from_a_sentence_transformer(shared, name):
+    folder = require(shared / "fixtures" / "sbert" / name)
+    rows = [json.loads(line) for line in (folder / "golden.jsonl").read_text().splitlines()][:20]
+    config = json.loads((folder / "sentence_bert_config.json").read_text())
+    enc = SentenceEncoder(str(folder))
+    tfm = enc.tfm
+    assert tfm.max_seq_length == config["max_seq_length"]
+    texts = [r["text"] for r in rows]
+    expected = enc.transform(texts)
+    assert tfm.get_sentence_embedding_dimension() == expected.shape[1]
+    np.testing.assert_array_equal(tfm.encode(texts), expected)
+    np.testing.assert_array_equal(tfm.encode(texts[0]), expected[0])
+    unit = tfm.encode(texts, normalize_embeddings=True)
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0, rtol=1e-5)
+    # The token ids sentence-transformers' tokenizer gave for the goldens.
+    for r in rows:
+        assert tfm.tokenizer.encode(r["text"]) == r["input_ids"][: config["max_seq_length"]]
+    with pytest.raises(TypeError, match="device"):
+        tfm.encode(texts, device="cuda")
+    with pytest.raises(ValueError, match="numpy"):
+        tfm.encode(texts, convert_to_numpy=False)
 
 
 def test_sentence_encoder_missing_model_is_a_clear_error(tmp_path, monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import TransformerTags
+from sklearn.utils.validation import check_is_fitted
 
 from embetter import _core
 from embetter._estimator import CoreBacked, seed_of
@@ -31,6 +32,20 @@ class ContrastiveTuner(LabelledTuner):
         self.epochs = epochs
         self.learning_rate = learning_rate
         self.random_state = random_state
+
+    @property
+    def learner(self) -> "ContrastiveLearner":
+        """The pair network behind the tuner, as a ContrastiveLearner (the
+        original builds one in ``__init__``). Before ``fit`` an unfitted learner
+        with the tuner's settings; after, a copy of the trained one: its
+        ``transform`` equals the tuner's, and training it leaves the tuner as it was."""
+        learner = ContrastiveLearner(shape_out=self.hidden_dim, batch_size=256, epochs=self.epochs,
+                                     learning_rate=self.learning_rate, random_state=self.random_state)
+        model = self.__dict__.get("_model")
+        if model is not None:
+            learner._model = _core.ContrastiveLearner.from_bytes(model.learner_bytes())
+            learner.n_features_in_ = self.n_features_in_
+        return learner
 
     def _new_model(self):
         return _core.ContrastiveTuner(
@@ -84,6 +99,27 @@ class ContrastiveLearner(CoreBacked, BaseEstimator):
         """The learnt embedding of X."""
         X = self._fitted_X(X)  # first: NotFittedError before _model is read
         return self._model.transform(X)
+
+    def to_disk(self, path):
+        """Saves the trained network to one safetensors file (written to a
+        temporary file, then renamed); ``ContrastiveLearner.from_disk`` reads it.
+        (The original's to_disk saves a sentence-transformers model it does not have.)"""
+        import os
+
+        check_is_fitted(self, "_model")
+        self._model.save(os.fspath(path))
+
+    @classmethod
+    def from_disk(cls, path):
+        """A learner from a file written by ``to_disk``, ready to transform and predict."""
+        import os
+
+        model = _core.ContrastiveLearner.load(os.fspath(path))
+        learner = cls(shape_out=model.shape_out, batch_size=model.batch_size, epochs=model.epochs,
+                      learning_rate=model.learning_rate)
+        learner._model = model
+        learner.n_features_in_ = model.n_features_in
+        return learner
 
     def predict(self, X1, X2):
         """Cosine similarity of each pair's embeddings."""

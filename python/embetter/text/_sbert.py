@@ -4,8 +4,62 @@ from __future__ import annotations
 import os
 import warnings
 
+import numpy as np
+
 from embetter import _core
+from embetter._validation import as_text_list
 from embetter.text._static import LazyEncoder
+
+
+class NativeTokenizer:
+    """``SentenceEncoder(...).tfm.tokenizer``: the model's tokenizer, for the
+    token ids the encoder sees."""
+
+    def __init__(self, encoder):
+        self._encoder = encoder
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of one text with the special tokens, truncated to the
+        model's max_seq_length (a Hugging Face tokenizer's ``encode`` does not
+        truncate unless asked)."""
+        if not isinstance(text, str):
+            raise TypeError(f"text: expected a string, got {type(text).__name__}")
+        return list(self._encoder.token_ids(text))
+
+
+class NativeSentenceModel:
+    """``SentenceEncoder(...).tfm``: what embetter code uses from a
+    ``SentenceTransformer``, over the native encoder (no PyTorch).
+
+    ``encode`` (one string → one vector, a list → a matrix, numpy always),
+    ``max_seq_length``, ``get_sentence_embedding_dimension()``, ``tokenizer.encode``.
+    """
+
+    def __init__(self, encoder):
+        self._encoder = encoder
+        self.tokenizer = NativeTokenizer(encoder)
+
+    @property
+    def max_seq_length(self) -> int:
+        return self._encoder.max_seq_length
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return self._encoder.dim
+
+    def encode(self, sentences, batch_size=None, show_progress_bar=None, convert_to_numpy=True,
+               normalize_embeddings=False, **kwargs):
+        """As SentenceTransformer.encode. batch_size and show_progress_bar are the
+        encoder's own (set on SentenceEncoder); other keyword arguments of
+        sentence-transformers (device, convert_to_tensor, ...) are refused."""
+        if kwargs:
+            raise TypeError(f"encode: unsupported argument(s) {sorted(kwargs)} (embetter runs on the CPU, numpy out)")
+        if not convert_to_numpy:
+            raise ValueError("encode: convert_to_numpy=False asks for torch tensors; embetter returns numpy arrays")
+        single = isinstance(sentences, str)
+        out = self._encoder.encode([sentences] if single else as_text_list(sentences, "sentences"))
+        if normalize_embeddings:
+            out = out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out[0] if single else out
 
 
 class SentenceEncoder(LazyEncoder):
@@ -44,6 +98,19 @@ class SentenceEncoder(LazyEncoder):
         self.truncate_dim = truncate_dim
         self.show_progress_bar = show_progress_bar
         self.precision = precision
+
+    @property
+    def tfm(self) -> NativeSentenceModel:
+        """The loaded model, as the original's ``SentenceTransformer`` attribute
+        (loads it on first use)."""
+        return NativeSentenceModel(self._encoder())
+
+    def transform(self, X, y=None):
+        """An (n_texts, dim) float32 array; one string gives one (dim,) vector,
+        as the original (SentenceTransformer.encode) does."""
+        if isinstance(X, str):
+            return self._encoder().encode([X])[0]
+        return super().transform(X, y)
 
     def _make(self):
         if self.device not in (None, "cpu") and str(self.device) != "cpu":
