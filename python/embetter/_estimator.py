@@ -2,8 +2,6 @@
 fitted-state checks and pickling of the C++ state."""
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -30,11 +28,6 @@ class CoreBacked:
         # The fitted state is the C++ model; its attribute name has no trailing "_"
         # for check_is_fitted to find.
         return "_model" in self.__dict__
-
-    def _state_digest(self) -> bytes:
-        """Identifies the learnt state (used by embetter.utils.cached)."""
-        model = getattr(self, "_model", None)
-        return hashlib.sha256(bytes(model.to_bytes())).digest() if model is not None else b""
 
     def _check_X(self, X, reset: bool):
         return validate_data(self, X, reset=reset, dtype=np.float32, order="C")

@@ -1,9 +1,6 @@
-"""Helpers: a SQLite embedding cache, batching of streams, distances to anchors."""
+"""Helpers: the embedding cache (diskcache, as the original), batching of streams, distances to anchors."""
 from __future__ import annotations
 
-import hashlib
-import os
-import sqlite3
 from itertools import islice
 from typing import Callable, Iterable
 
@@ -11,117 +8,62 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.metrics import pairwise_distances
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS embeddings (
-    encoder TEXT NOT NULL,
-    input   BLOB NOT NULL,
-    dim     INTEGER NOT NULL,
-    vector  BLOB NOT NULL,
-    PRIMARY KEY (encoder, input)
-) WITHOUT ROWID
-"""
-
-
-def _encoder_identity(pipeline) -> str:
-    """A stable name for what the pipeline computes: its class and parameters,
-    plus the learnt state for components that expose ``_state_digest``."""
-    h = hashlib.sha256()
-    h.update(f"{type(pipeline).__module__}.{type(pipeline).__qualname__}".encode())
-    if isinstance(pipeline, BaseEstimator):
-        h.update(repr(sorted((k, repr(v)) for k, v in pipeline.get_params(deep=True).items())).encode())
-    steps = getattr(pipeline, "steps", None) or [(None, pipeline)]
-    for _, step in steps:
-        digest = getattr(step, "_state_digest", None)
-        if callable(digest):
-            h.update(digest())
-    return h.hexdigest()
-
-
-def _key(x) -> bytes:
-    if isinstance(x, str):
-        return b"s" + x.encode("utf-8", "surrogatepass")
-    if isinstance(x, (bytes, bytearray)):
-        return b"b" + bytes(x)
-    return b"r" + repr(x).encode()
-
-
-class _EmbeddingStore:
-    """Embeddings in one SQLite file, shared safely by several processes (WAL, busy timeout)."""
-
-    def __init__(self, path: str):
-        self.path = path
-
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=60.0)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA synchronous=NORMAL")
-        con.execute(_SCHEMA)
-        return con
-
-    def get_many(self, encoder: str, keys: list[bytes]) -> dict[bytes, np.ndarray]:
-        found: dict[bytes, np.ndarray] = {}
-        con = self._connect()
-        try:
-            for start in range(0, len(keys), 500):
-                chunk = list(dict.fromkeys(keys[start : start + 500]))
-                marks = ",".join("?" * len(chunk))
-                rows = con.execute(
-                    f"SELECT input, dim, vector FROM embeddings WHERE encoder = ? AND input IN ({marks})",
-                    [encoder, *chunk],
-                )
-                for key, dim, blob in rows:
-                    found[bytes(key)] = np.frombuffer(blob, dtype=np.float32).reshape(dim)
-        finally:
-            con.close()
-        return found
-
-    def put_many(self, encoder: str, items: list[tuple[bytes, np.ndarray]]) -> None:
-        con = self._connect()
-        try:
-            with con:  # one transaction: all rows or none
-                con.executemany(
-                    "INSERT OR IGNORE INTO embeddings (encoder, input, dim, vector) VALUES (?, ?, ?, ?)",
-                    [(encoder, k, int(v.size), np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items],
-                )
-        finally:
-            con.close()
+_MISSING = object()
 
 
 def cached(name: str, pipeline: BaseEstimator):
-    """Keeps the embeddings a pipeline computes in a SQLite database, so that a
-    second ``transform`` of the same inputs does not run the encoder again.
+    """Keeps the embeddings a pipeline computes in a `diskcache
+    <https://grantjenks.com/docs/diskcache/>`_ ``Cache(name)``, so that a second
+    ``transform`` of the same inputs does not run the encoder again.
 
-    The database lives at ``<name>/embeddings.sqlite`` (``name`` is a folder, as
-    in the original). Entries are keyed by the encoder's identity (its class,
-    parameters and learnt state) and the input, so two different encoders can
-    share one cache. Several processes may read and write it at once.
+    The cache is the original embetter's, key for key: each input (a text) is
+    a key and its embedding (a numpy array) the value. A cache written by the
+    original's ``cached`` is read here and the reverse, and the embeddings can
+    be read directly::
+
+        from diskcache import Cache
+        Cache("sentence-enc")["some text"]   # the vector, if it was computed
+
+    Unlike the original, only the inputs not yet in the cache go to the
+    encoder (each once, in their order), and one transform's new entries are
+    written in one transaction; several processes may share a cache. A cache
+    name belongs to one encoder: the inputs are the keys, so a different
+    encoder would read the first one's vectors (a width that does not match
+    what the encoder now computes raises ValueError).
 
     Args:
-        name: the cache folder.
+        name: the cache folder (diskcache's directory).
         pipeline: the component or pipeline whose ``transform`` is cached.
 
     Returns:
         The same pipeline object, with ``transform`` wrapped.
     """
-    os.makedirs(name, exist_ok=True)
-    store = _EmbeddingStore(os.path.join(name, "embeddings.sqlite"))
+    from diskcache import Cache
+
+    cache = Cache(name)
     original = pipeline.transform
 
     def transform(X, y=None):
-        items = list(X)
-        encoder = _encoder_identity(pipeline)
-        keys = [_key(x) for x in items]
-        hits = store.get_many(encoder, keys)
-        missing = [i for i, k in enumerate(keys) if k not in hits]
-        computed: dict[bytes, np.ndarray] = {}
-        if missing:
-            out = np.asarray(original([items[i] for i in missing]), dtype=np.float32)
-            computed = {keys[i]: out[j] for j, i in enumerate(missing)}
-            store.put_many(encoder, list(computed.items()))
-        rows = [hits[k] if k in hits else computed[k] for k in keys]
+        items = X.tolist() if hasattr(X, "tolist") else list(X)
+        found = [cache.get(x, default=_MISSING) for x in items]
+        todo = list(dict.fromkeys(x for x, v in zip(items, found) if v is _MISSING))
+        computed = {}
+        if todo:
+            out = np.asarray(original(todo))
+            computed = dict(zip(todo, out))
+            widths = {np.shape(v) for v in found if v is not _MISSING}
+            if widths and widths != {out.shape[1:]}:
+                raise ValueError(
+                    f"cached({name!r}): the cache holds vectors of shape {sorted(widths)}, but the encoder now "
+                    f"gives {out.shape[1:]}; a cache name belongs to one encoder (use another name, or clear it)"
+                )
+            with cache.transact():  # all of this call's new entries, or none
+                for text, vector in computed.items():
+                    cache.set(text, vector)
+        rows = [computed[x] if v is _MISSING else v for x, v in zip(items, found)]
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack(rows).astype(np.float32, copy=False)
+        return np.stack(rows)
 
     pipeline.transform = transform
     return pipeline

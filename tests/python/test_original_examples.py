@@ -104,3 +104,8 @@ def test_utils_docstring_examples(original, minilm, tmp_path, monkeypatch):
     # Same code; 10,000 texts shortened to 50 to keep the suite fast.
     ns = run(block.replace("range(10_000)", "range(50)").split("# This should be quicker")[0], tmp_path, monkeypatch)
     assert ns["encoder"].transform(ns["examples"]).shape == (50, 384)
+    # The docstring's direct read of the cache, in the same folder.
+    (direct,) = blocks_of(original / "utils.py", "cache = Cache(")[:1]
+    direct = dedent(direct)
+    vector = run(direct + "\nresult = " + direct.strip().splitlines()[-1], tmp_path, monkeypatch)["result"]
+    assert vector.shape == (384,)

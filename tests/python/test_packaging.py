@@ -26,7 +26,8 @@ def metadata(tmp_path_factory):
 def test_wheel_declares_runtime_dependencies(metadata):
     requires = metadata.get_all("Requires-Dist")
     runtime = sorted(r for r in requires if "extra ==" not in r)
-    assert runtime == ["numpy>=1.24", "scikit-learn>=1.6"]  # 1.6: validate_data, __sklearn_tags__
+    # 1.6: validate_data, __sklearn_tags__; diskcache: utils.cached (the original's cache format)
+    assert runtime == ["diskcache>=5.6.1", "numpy>=1.24", "scikit-learn>=1.6"]
     assert 'pandas>=1.5; extra == "pandas"' in requires  # optional: lists and arrays work without it
     assert "pandas" in metadata.get_all("Provides-Extra")
 
