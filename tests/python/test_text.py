@@ -158,3 +158,20 @@ def test_sentence_encoder_long_list_in_windows(shared):
     texts = ["text number %d, %s" % (i, "long " * (i % 13)) for i in range(2100)]
     whole = enc.transform(texts)
     np.testing.assert_array_equal(whole, np.vstack([enc.transform(texts[:1000]), enc.transform(texts[1000:])]))
+
+
+def test_text_encoder_takes_a_model2vec_static_model_as_the_original_does(shared):
+    model2vec = pytest.importorskip("model2vec")
+    from tokenizers import Tokenizer
+
+    from embetter.text import TextEncoder
+
+    folder = require(shared / "fixtures" / "sbert" / "tiny-bert")
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    vectors = np.random.default_rng(5).standard_normal((tokenizer.get_vocab_size(), 12)).astype(np.float32)
+    static = model2vec.StaticModel(vectors, tokenizer, normalize=True)
+    texts, _ = golden(folder)
+    ours = TextEncoder(static).transform(texts)
+    np.testing.assert_allclose(ours, static.encode(texts), atol=1e-5)
+    with pytest.raises(TypeError, match="StaticModel"):
+        TextEncoder(model=42).transform(["a text"])

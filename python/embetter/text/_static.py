@@ -62,14 +62,27 @@ class TextEncoder(LazyEncoder):
     """A model2vec static model: the mean of its token vectors.
 
     Args:
-        model: model folder or hub id (default ``minishlab/potion-base-8M``).
+        model: model folder or hub id (default ``minishlab/potion-base-8M``),
+            or a model2vec ``StaticModel`` object, as the original accepts (it
+            is saved to a temporary folder and loaded natively from there).
     """
 
     def __init__(self, model="minishlab/potion-base-8M"):
         self.model = model
 
     def _make(self):
-        return _core.TextEncoder(os.fspath(self.model))
+        if isinstance(self.model, (str, os.PathLike)):
+            return _core.TextEncoder(os.fspath(self.model))
+        if type(self.model).__name__ == "StaticModel" and hasattr(self.model, "save_pretrained"):
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="embetter-model2vec-") as folder:
+                self.model.save_pretrained(folder)
+                return _core.TextEncoder(folder)
+        raise TypeError(
+            f"TextEncoder: model must be a model folder, a hub id or a model2vec StaticModel, "
+            f"got {type(self.model).__name__}"
+        )
 
 
 class BytePairEncoder(LazyEncoder):
