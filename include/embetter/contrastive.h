@@ -118,6 +118,17 @@ class ContrastiveTuner {
   /// The learned embedding, n × hidden_dim.
   Matrix transform(const Matrix& X) const;
 
+  /// One pair drawn from labelled examples: rows `first` and `second`, label
+  /// 1 (same class) or 0.
+  struct LabelledPair {
+    std::uint32_t first = 0, second = 0;
+    float label = 0;
+  };
+  /// The pairs partial_fit would draw from labels y (at least two distinct),
+  /// from the tuner's own pair stream, which this advances (the original's
+  /// generate_batch).
+  std::vector<LabelledPair> draw_pairs(const std::vector<std::string>& y);
+
   const std::vector<std::string>& classes() const;
   bool fitted() const noexcept { return learner_.fitted(); }
   const ContrastiveTunerParams& params() const noexcept { return params_; }

@@ -54,6 +54,20 @@ void register_finetune(py::module_& m) {
          }),
          py::kw_only(), py::arg("hidden_dim"), py::arg("n_neg"), py::arg("epochs"), py::arg("learning_rate"),
          py::arg("random_state"))
+      // Rows of the pairs partial_fit would draw from y: first, second, label.
+      .def("draw_pairs",
+           [](ContrastiveTuner& t, const Labels& y) {
+             const auto pairs = t.draw_pairs(y);
+             py::array_t<std::uint32_t> first(static_cast<py::ssize_t>(pairs.size())),
+                 second(static_cast<py::ssize_t>(pairs.size()));
+             py::array_t<float> label(static_cast<py::ssize_t>(pairs.size()));
+             for (std::size_t i = 0; i < pairs.size(); ++i) {
+               first.mutable_at(i) = pairs[i].first;
+               second.mutable_at(i) = pairs[i].second;
+               label.mutable_at(i) = pairs[i].label;
+             }
+             return py::make_tuple(first, second, label);
+           })
       // The pair network behind the tuner, as a ContrastiveLearner's bytes.
       .def("learner_bytes", [](const ContrastiveTuner& t) { return py::bytes(t.learner().to_bytes()); });
   bind_labelled_tuner(ct);

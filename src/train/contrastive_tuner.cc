@@ -92,6 +92,16 @@ ContrastiveTuner& ContrastiveTuner::partial_fit(const Matrix& X, const std::vect
   return *this;
 }
 
+std::vector<ContrastiveTuner::LabelledPair> ContrastiveTuner::draw_pairs(const std::vector<std::string>& y) {
+  LabelEncoder labels;
+  labels.fit(y);
+  train::check_two_classes(labels, "ContrastiveTuner.generate_batch: y");
+  std::vector<LabelledPair> out;
+  for (const auto& p : train::generate_pairs(labels.transform(y, "y"), params_.n_neg, rng_))
+    out.push_back({p.first, p.second, p.label});
+  return out;
+}
+
 Matrix ContrastiveTuner::transform(const Matrix& X) const {
   EMB_CHECK_AS(NotFittedError, fitted(), "ContrastiveTuner.transform: this tuner is not fitted yet; call fit first");
   EMB_CHECK(X.cols() == learner_.n_features_in() || X.empty(), "ContrastiveTuner.transform: X has ", X.cols(),

@@ -178,3 +178,21 @@ def test_contrastive_learner_to_disk_and_back(tmp_path):
     with pytest.raises(ValueError, match="not-a-model.safetensors"):
         (tmp_path / "not-a-model.safetensors").write_bytes(b"garbage")
         ContrastiveLearner.from_disk(tmp_path / "not-a-model.safetensors")
+
+
+def test_contrastive_tuner_generate_batch_draws_the_originals_pairs():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 4)).astype(np.float32)
+    y = np.array(["a"] * 10 + ["b"] * 15 + ["c"] * 5)
+    X1, X2, labels = ContrastiveTuner(n_neg=3, random_state=0).generate_batch(X, y)
+    # Per example: one positive (another example of its class), then 3 negatives.
+    assert X1.shape == X2.shape == (30 * 4, 4) and labels.dtype == np.int64
+    np.testing.assert_array_equal(labels, np.tile([1, 0, 0, 0], 30))
+    row_of = {r.tobytes(): i for i, r in enumerate(X)}
+    for a, b, same in zip(X1, X2, labels):
+        i, j = row_of[a.tobytes()], row_of[b.tobytes()]
+        assert (y[i] == y[j]) == bool(same) and (i != j or not same)
+    again = ContrastiveTuner(n_neg=3, random_state=0).generate_batch(X, y)
+    np.testing.assert_array_equal(again[1], X2)  # seeded: the same pairs
+    with pytest.raises(ValueError, match="at least 2 distinct classes"):
+        ContrastiveTuner().generate_batch(X, np.array(["a"] * 30))

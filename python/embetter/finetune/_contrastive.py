@@ -47,6 +47,21 @@ class ContrastiveTuner(LabelledTuner):
             learner.n_features_in_ = self.n_features_in_
         return learner
 
+    def generate_batch(self, X, y):
+        """The pairs ``partial_fit`` trains on, drawn from (X, y) as the original
+        draws them: for each example one positive (same class) and ``n_neg``
+        negatives. Returns ``(X1, X2, labels)``: float32 arrays of the pairs'
+        rows and int64 labels (1 same class, 0 not); the original returns torch
+        tensors of the same content. Drawn as a ``fit`` with this
+        ``random_state`` would draw them (the same pairs on every call when it
+        is a seed)."""
+        X = np.asarray(X, dtype=np.float32)
+        y = np.asarray(y)
+        if X.ndim != 2 or X.shape[0] != y.shape[0]:
+            raise ValueError(f"X must be 2-D with one row per label, got shapes {X.shape} and {y.shape}")
+        first, second, labels = self._new_model().draw_pairs([str(v) for v in y.tolist()])
+        return X[first], X[second], labels.astype(np.int64)
+
     def _new_model(self):
         return _core.ContrastiveTuner(
             hidden_dim=int(self.hidden_dim),
