@@ -200,7 +200,8 @@ class Demo {
     });
     report_.tuners = "FeedForwardTuner(n_epochs=" + std::to_string(o_.epochs) +
                      ", learning_rate=0.01, batch_size=32, random_state=" + std::to_string(o_.seed) +
-                     ", objective=" + objective_name(FeedForwardTunerParams{}.objective) + ") with hidden_dim=200 and hidden_dim=10, trained on the " + std::to_string(o_.train_size) +
+                     ", objective=" + objective_name(FeedForwardTunerParams{}.objective) +
+                     ") with hidden_dim=200 and hidden_dim=10, trained on the " + std::to_string(o_.train_size) +
                      " training embeddings; the charts and scores use the hidden layer's activations";
     io::write_file_atomic(out / "report.md", render_markdown(report_));
     io::write_file_atomic(out / "report.html", render_html(report_));

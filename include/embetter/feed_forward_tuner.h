@@ -30,9 +30,8 @@ namespace emb {
 /// What the tuner's training minimises, per row with class y (mean over a batch).
 enum class FeedForwardObjective {
   /// The original embetter's: CrossEntropyLoss(sigmoid(logits), y), i.e. the
-  /// softmax cross-entropy of the squashed logits. Its gradients fade as a
-  /// logit saturates, which keeps the hidden layer from over-fitting 200
-  /// labels; on sentence embeddings it gives the better space (docs/finetuning.md).
+  /// softmax cross-entropy of the squashed logits. On sentence embeddings its
+  /// hidden layer separates the classes better (docs/finetuning.md, section 8).
   sigmoid_cross_entropy,
   /// CrossEntropyLoss(logits, y), the textbook classifier loss.
   softmax_cross_entropy,
