@@ -1,4 +1,4 @@
-"""Runs docs/finetuning.md's code blocks end to end, as one script."""
+"""Runs docs/finetuning.md's code blocks end to end, as one script, and README's Python example."""
 import os
 import re
 from pathlib import Path
@@ -33,3 +33,14 @@ def test_finetuning_guide_runs_and_tuning_separates_classes(tmp_path, shared, mi
     tuned10 = silhouette_score(namespace["points_tuned10"], y)
     assert tuned > raw + 0.1, (raw, tuned)
     assert tuned10 > raw + 0.1, (raw, tuned10)
+
+
+def test_readme_python_example_runs(shared, minilm, capsys):
+    data = require(shared / "data" / "imdb-5000.jsonl")
+    readme = (ROOT / "README.md").read_text()
+    (block,) = [b for b in python_blocks(readme) if "make_pipeline" in b]
+    assert "../shared/data/imdb-5000.jsonl" in block
+    namespace = {"__name__": "__readme__"}
+    exec(compile(block.replace("../shared/data/imdb-5000.jsonl", str(data)), "README.md", "exec"), namespace)
+    accuracy = float(capsys.readouterr().out.strip().splitlines()[-1])
+    assert 0.6 < accuracy <= 1.0
