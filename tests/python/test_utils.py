@@ -150,3 +150,26 @@ def test_grabbers():
         ColumnGrabber("nope").transform(df)
     assert KeyGrabber("text").transform([{"text": "a"}, {"text": "b"}]) == ["a", "b"]
     assert KeyGrabber("text").transform({"text": ["a"]}) == ["a"]
+
+
+def test_not_installed_names_the_extra_to_install():
+    from embetter.error import NotInstalled
+
+    missing = NotInstalled("KerasNLPEncoder", "keras_nlp")
+    with pytest.raises(ModuleNotFoundError, match=r"pip install embetter\[keras_nlp\]"):
+        missing("bert_tiny_en_uncased")
+    with pytest.raises(ModuleNotFoundError, match="In order to use KerasNLPEncoder"):
+        missing.transform
+
+
+def test_keras_nlp_encoder_is_not_installed_without_keras_nlp():
+    import importlib.util
+
+    from embetter.error import NotInstalled
+    from embetter.text import KerasNLPEncoder
+
+    if importlib.util.find_spec("keras_nlp") is not None:
+        pytest.skip("keras-nlp is installed: KerasNLPEncoder is the real one")
+    assert isinstance(KerasNLPEncoder, NotInstalled)
+    with pytest.raises(ModuleNotFoundError, match=r"embetter\[keras_nlp\]"):
+        KerasNLPEncoder()
