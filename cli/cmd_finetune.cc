@@ -23,7 +23,7 @@ struct FinetuneOptions {
   float learning_rate = 0.01f;
   int batch_size = 32;
   std::int64_t seed = -1;
-  std::string objective = "sigmoid_ce";
+  std::string objective = objective_name(FeedForwardTunerParams{}.objective);
 };
 
 void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
@@ -110,7 +110,9 @@ Command add_finetune_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--seed", o->seed, "Random seed (weights and shuffling); omit for a fresh one")->check(non_negative_integer());
   cmd->add_option("--objective", o->objective,
                   "What training minimises: sigmoid_ce (the original embetter's) or softmax_ce")
-      ->capture_default_str()->check(CLI::IsMember({"sigmoid_ce", "softmax_ce"}));
+      ->capture_default_str()
+      ->check(CLI::IsMember({objective_name(FeedForwardObjective::sigmoid_cross_entropy),
+                             objective_name(FeedForwardObjective::softmax_cross_entropy)}));
   return [o, &global] { run_finetune(*o, global); };
 }
 

@@ -46,11 +46,11 @@ def cached(name: str, pipeline: BaseEstimator):
     def transform(X, y=None):
         items = X.tolist() if hasattr(X, "tolist") else list(X)
         found = [cache.get(x, default=_MISSING) for x in items]
-        todo = list(dict.fromkeys(x for x, v in zip(items, found) if v is _MISSING))
+        missing = list(dict.fromkeys(x for x, v in zip(items, found) if v is _MISSING))
         computed = {}
-        if todo:
-            out = np.asarray(original(todo))
-            computed = dict(zip(todo, out))
+        if missing:
+            out = np.asarray(original(missing))
+            computed = dict(zip(missing, out))
             widths = {np.shape(v) for v in found if v is not _MISSING}
             if widths and widths != {out.shape[1:]}:
                 raise ValueError(

@@ -125,8 +125,7 @@ void register_text(py::module_& m) {
       .def("encode", &encode_sentences)
       .def("token_ids", &SentenceEncoder::token_ids, py::arg("text"))
       .def_property_readonly("dim", &SentenceEncoder::dim)
-      .def_property_readonly("max_seq_length", &SentenceEncoder::max_seq_length)
-      .def_property_readonly("model_path", &SentenceEncoder::model_path);
+      .def_property_readonly("max_seq_length", &SentenceEncoder::max_seq_length);
 
   py::class_<TextEncoder>(m, "TextEncoder")
       .def(py::init([](const std::string& name) {
