@@ -10,7 +10,9 @@
 /// epoch, on one of two objectives (FeedForwardObjective): by default the
 /// original embetter's, CrossEntropyLoss over sigmoid(logits), or the plain
 /// softmax cross-entropy of the logits. Weights start as PyTorch's nn.Linear
-/// does: U(±1/√fan_in).
+/// does, U(±1/√fan_in), and both they and the batches are drawn as torch draws
+/// them (embetter/torch_generator.h): random_state=s gives the original's
+/// initial weights and batch order after torch.manual_seed(s).
 ///
 /// Reproducibility: the same random_state and thread count (emb::set_num_threads)
 /// give bitwise the same weights. Matrices are float32 row-major (embetter/matrix.h).
@@ -24,6 +26,7 @@
 #include "embetter/matrix.h"
 #include "embetter/progress.h"
 #include "embetter/random.h"
+#include "embetter/torch_generator.h"
 
 namespace emb {
 
@@ -47,7 +50,7 @@ struct FeedForwardTunerParams {
   int n_epochs = 500;           ///< passes over the data per fit / partial_fit call
   float learning_rate = 0.01f;  ///< Adam's learning rate
   int batch_size = 32;          ///< minibatch size (the last batch of an epoch may be smaller)
-  RandomState random_state;     ///< seed for the initial weights and the shuffling
+  RandomState random_state;     ///< seed for the initial weights and the shuffling, as torch.manual_seed
   FeedForwardObjective objective = FeedForwardObjective::sigmoid_cross_entropy;  ///< what training minimises
   ProgressFn progress;          ///< called once per epoch with (epoch, n_epochs); false → Interrupted
 };
@@ -111,7 +114,7 @@ class FeedForwardTuner {
   std::vector<float> weights_;                 // flat, see flat_weights()
   std::vector<float> adam_m_, adam_v_;         // Adam's first and second moments
   std::int64_t adam_step_ = 0;
-  Rng rng_;                                    // continues across partial_fit calls
+  TorchGenerator rng_;                         // torch's global generator's part; continues across partial_fit
 };
 
 /// The original embetter's name for the same estimator.

@@ -71,7 +71,7 @@ FeedForwardTuner& FeedForwardTuner::fit(const Matrix& X, const std::vector<std::
   classes.fit(y);
   train::check_two_classes(classes, "FeedForwardTuner.fit: y");
   weights_.clear();
-  rng_ = Rng(params_.random_state);
+  rng_ = TorchGenerator(params_.random_state);
   return partial_fit(X, y, classes.classes());
 }
 

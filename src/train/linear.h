@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "embetter/random.h"
+#include "embetter/torch_generator.h"
 #include "linalg/gemm.h"
 
 namespace emb::train {
@@ -60,6 +61,21 @@ template <class T>
 void init_linear(const LinearSlot& slot, T* flat, Rng& rng) {
   const float bound = 1.0f / std::sqrt(static_cast<float>(slot.in));
   for (Eigen::Index i = slot.weight_offset(); i < slot.end(); ++i) flat[i] = static_cast<T>(rng.uniform(-bound, bound));
+}
+
+/// The same, drawn from torch's generator as nn.Linear(in, out) does, so the
+/// weights equal torch's bit for bit. kaiming_uniform_(a=√5) computes the
+/// weight's bound as gain·√3/√fan_in in double, which is 1/√fan_in up to the
+/// last bit, and the bias's as 1/√fan_in: each is repeated here as written.
+template <class T>
+void init_linear(const LinearSlot& slot, T* flat, TorchGenerator& gen) {
+  const double fan_in = static_cast<double>(slot.in);
+  const double a = std::sqrt(5.0), gain = std::sqrt(2.0 / (1 + a * a));
+  const double weight_bound = std::sqrt(3.0) * (gain / std::sqrt(fan_in));
+  const double bias_bound = 1 / std::sqrt(fan_in);
+  for (Eigen::Index i = slot.weight_offset(); i < slot.bias_offset(); ++i)
+    flat[i] = static_cast<T>(gen.uniform(-weight_bound, weight_bound));
+  for (Eigen::Index i = slot.bias_offset(); i < slot.end(); ++i) flat[i] = static_cast<T>(gen.uniform(-bias_bound, bias_bound));
 }
 
 /// out = X · Wᵀ + b, rows of X are examples. The bias is written first and the

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "embetter/random.h"
+#include "embetter/torch_generator.h"
 
 namespace emb::train {
 
@@ -20,6 +21,9 @@ class EpochOrder {
     std::iota(order_.begin(), order_.end(), std::size_t{0});
     rng.shuffle(std::span<std::size_t>(order_));
   }
+  /// Reshuffles exactly as a DataLoader(shuffle=True) epoch drawing from torch's
+  /// global generator would.
+  void shuffle(TorchGenerator& gen) { gen.data_loader_epoch(std::span<std::size_t>(order_)); }
   std::size_t size() const { return order_.size(); }
   /// Indices of the batch starting at `start`.
   std::span<const std::size_t> batch(std::size_t start, std::size_t batch_size) const {

@@ -21,8 +21,11 @@ class FeedForwardTuner(LabelledTuner):
         n_epochs: passes over the data per ``fit``/``partial_fit`` call.
         learning_rate: Adam's step size.
         batch_size: minibatch size.
-        random_state: seed for the initial weights and the shuffling; the same
-            seed and thread count give bitwise the same result.
+        random_state: seed for the initial weights and the shuffling, drawn
+            as torch draws them: ``random_state=s`` starts from the weights
+            and sees the batches that the original embetter does after
+            ``torch.manual_seed(s)``. The same seed and thread count give
+            bitwise the same result.
         objective: what training minimises. ``"sigmoid_ce"`` (default) is the
             original embetter's: cross-entropy over the sigmoid of the output
             layer. ``"softmax_ce"`` is cross-entropy over the output layer
