@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import threading
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 
@@ -62,12 +64,45 @@ class NativeSentenceModel:
         return out[0] if single else out
 
 
+# Loaded models, shared by every SentenceEncoder of this process with the same
+# model and settings. A SentenceEncoder pickles as its name and settings only
+# (LazyEncoder.__getstate__ drops the weights), so Dask, joblib or
+# multiprocessing hand each task a fresh copy; without this cache every task
+# (every partition of a dask dataframe) would load the weights again. Sharing
+# is safe: the C++ model is immutable after load and its encode() is
+# thread-safe. At most _LOADED_MAX models are kept (least recently used out),
+# so a process that tries many models does not hold them all.
+_LOADED: OrderedDict = OrderedDict()
+_LOADED_MAX = 4
+_LOADED_LOCK = threading.Lock()  # one load per key when a worker runs several threads
+# What the C++ resolver reads to turn a hub id into a folder (src/hub/).
+_HUB_ENV = ("HOME", "HF_HOME", "XDG_CACHE_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "VIRTUAL_ENV",
+            "EMBETTER_PYTHON_SITE")
+
+
+def _model_key(name: str):
+    """Which model files `name` means now: a local folder by its real path and
+    its files' sizes and times (a model saved again into the same folder is
+    loaded again, not served stale); a hub id by the environment that resolves it."""
+    if os.path.isdir(name):
+        root = os.path.realpath(name)
+        files = []
+        for folder, _, names in os.walk(root):
+            for file in names:
+                st = os.stat(os.path.join(folder, file))
+                files.append((os.path.relpath(os.path.join(folder, file), root), st.st_size, st.st_mtime_ns))
+        return ("folder", root, tuple(sorted(files)))
+    return ("hub", name, tuple(os.environ.get(v) for v in _HUB_ENV))
+
+
 class SentenceEncoder(LazyEncoder):
     """Encodes texts with a sentence-transformers model, natively (no PyTorch).
 
     The model is a local folder or a hub id (``all-MiniLM-L6-v2`` means
     ``sentence-transformers/all-MiniLM-L6-v2``), found in the Hugging Face
-    cache or downloaded into it. It is loaded on first use.
+    cache or downloaded into it. It is loaded on first use, once per process
+    for a given model and settings (shared by such encoders, e.g. by every
+    task of a Dask worker; see docs/scale-out.md).
 
     Args:
         name: model folder or hub id.
@@ -115,8 +150,8 @@ class SentenceEncoder(LazyEncoder):
     def _make(self):
         if self.device not in (None, "cpu") and str(self.device) != "cpu":
             raise ValueError(f"SentenceEncoder: device {self.device!r} is not supported; embetter runs on the CPU")
-        return _core.SentenceEncoder(
-            os.fspath(self.name),
+        name = os.fspath(self.name)
+        settings = dict(
             batch_size=int(self.batch_size),
             normalize_embeddings=bool(self.normalize_embeddings),
             max_seq_length=int(self.max_seq_length or 0),
@@ -125,6 +160,16 @@ class SentenceEncoder(LazyEncoder):
             show_progress_bar=bool(self.show_progress_bar),
             precision=self._precision(),
         )
+        key = (_model_key(name), tuple(sorted(settings.items())))
+        with _LOADED_LOCK:
+            enc = _LOADED.get(key)
+            if enc is None:
+                enc = _core.SentenceEncoder(name, **settings)  # errors are raised, never cached
+                _LOADED[key] = enc
+                while len(_LOADED) > _LOADED_MAX:
+                    _LOADED.popitem(last=False)
+            _LOADED.move_to_end(key)
+            return enc
 
     def _precision(self):
         if not isinstance(self.precision, str):
