@@ -12,11 +12,13 @@
 #include "commands.h"
 #include "data_path.h"
 #include "embetter/error.h"
+#include "embetter/explorer.h"
 #include "embetter/feed_forward_tuner.h"
 #include "embetter/isa.h"
 #include "embetter/jsonl.h"
 #include "embetter/logistic_regression.h"
 #include "embetter/metrics.h"
+#include "embetter/npy.h"
 #include "embetter/pca.h"
 #include "embetter/plot.h"
 #include "embetter/random.h"
@@ -41,6 +43,7 @@ struct DemoOptions {
   std::size_t train_size = 200, test_size = 2000;
   int epochs = 500;
   bool data_given = false;
+  bool explore = false;  // also write explore.html (+ explore-raw.npy)
 };
 
 struct Split {
@@ -52,6 +55,7 @@ struct PendingChart {
   fs::path path;
   Matrix points;
   ScatterOptions options;
+  std::string space;  // its name on the explorer page
 };
 
 class Demo {
@@ -65,7 +69,7 @@ class Demo {
     const fs::path data = find_demo_data(o_.data, o_.data_given);
     load(data);
     encode();
-    evaluate("raw (" + encoder_ + ")", "pca-original.png", "Original embeddings", encoded_.train, encoded_.test);
+    evaluate("raw (" + encoder_ + ")", "pca-original.png", "Original embeddings", "raw", encoded_.train, encoded_.test);
     for (int hidden : {200, 10}) tune_and_evaluate(hidden);
     write(out);
   }
@@ -159,11 +163,12 @@ class Demo {
     Matrix train = tuner.transform(encoded_.train);
     Matrix test = tuner.transform(encoded_.test);
     evaluate(name, "pca-finetuned-hidden" + std::to_string(hidden_dim) + ".png",
-             "Finetuned embeddings (hidden_dim=" + std::to_string(hidden_dim) + ")", train, test);
+             "Finetuned embeddings (hidden_dim=" + std::to_string(hidden_dim) + ")",
+             "tuned, hidden_dim=" + std::to_string(hidden_dim), train, test);
   }
 
-  void evaluate(const std::string& name, const std::string& chart_file, const std::string& title, const Matrix& train,
-                const Matrix& test) {
+  void evaluate(const std::string& name, const std::string& chart_file, const std::string& title,
+                const std::string& space, const Matrix& train, const Matrix& test) {
     EmbeddingOutcome outcome;
     outcome.name = name;
     outcome.chart_file = chart_file;
@@ -185,6 +190,7 @@ class Demo {
     chart.options.x_label = "PC 1 (" + variance_percent(ratio[0]) + " of the variance)";
     chart.options.y_label = "PC 2 (" + variance_percent(ratio[1]) + ")";
     chart.path = chart_file;
+    chart.space = space;
     charts_.push_back(std::move(chart));
     report_.outcomes.push_back(outcome);
     console_.step(name + ": " + summary_line(outcome));
@@ -203,6 +209,7 @@ class Demo {
                      ", objective=" + objective_name(FeedForwardTunerParams{}.objective) +
                      ") with hidden_dim=200 and hidden_dim=10, trained on the " + std::to_string(o_.train_size) +
                      " training embeddings; the charts and scores use the hidden layer's activations";
+    if (o_.explore) write_explorer_page(out);
     io::write_file_atomic(out / "report.md", render_markdown(report_));
     io::write_file_atomic(out / "report.html", render_html(report_));
     if (console_.quiet()) return;
@@ -210,6 +217,22 @@ class Demo {
     for (const std::string& v : verdicts(report_)) std::cout << v << "\n";
     std::cout << "\nwrote " << (out / "report.html").string() << ", " << (out / "report.md").string() << " and "
               << charts_.size() << " charts in " << out.string() << "\n";
+  }
+
+  // The test texts in the charts' projections, labelled as in the data, and
+  // their raw embeddings in page order: the page's labels download trains
+  // `embetter finetune --train explore-raw.npy --labels labels.jsonl
+  // --label-field label --row-field row`.
+  void write_explorer_page(const fs::path& out) {
+    std::vector<ExplorerSpace> spaces;
+    for (const PendingChart& chart : charts_) spaces.push_back({chart.space, chart.points});
+    ExplorerOptions page;
+    page.title = "embetter demo: " + std::to_string(test_.texts.size()) + " test texts";
+    timed("write explorer page", [&] {
+      write_explorer(out / "explore.html", test_.texts, test_.labels, spaces, page);
+      write_npy(out / "explore-raw.npy", encoded_.test);
+    });
+    console_.step("wrote " + (out / "explore.html").string() + " and its raw embeddings, explore-raw.npy");
   }
 
   const DemoOptions& o_;
@@ -244,6 +267,9 @@ Command add_demo_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str()->check(CLI::Range(std::size_t{2}, std::size_t{10'000'000}));
   cmd->add_option("--test-size", o->test_size, "Examples the charts and scores are computed on")
       ->capture_default_str()->check(CLI::Range(std::size_t{3}, std::size_t{10'000'000}));
+  cmd->add_flag("--explore", o->explore,
+                "Also write explore.html, the explorer page of the test texts in every space (docs/explorer.md), "
+                "and explore-raw.npy, their raw embeddings");
   cmd->add_option("--epochs", o->epochs, "Training epochs of each tuner")->capture_default_str()->check(CLI::Range(1, 1 << 24));
   return [o, data, &global] {
     o->data_given = data->count() > 0;

@@ -17,7 +17,7 @@ namespace emb::cli {
 namespace {
 
 struct FinetuneOptions {
-  std::string train, labels, label_field, apply, out, save;
+  std::string train, labels, label_field, row_field, apply, out, save;
   int hidden_dim = 50;
   int epochs = 500;
   float learning_rate = 0.01f;
@@ -34,9 +34,18 @@ void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
   if (!o.out.empty()) check_output_path(o.out, "--out", {".npy"});
   if (!o.save.empty()) check_output_path(o.save, "--save", {".safetensors"});
 
-  const Matrix X = load_embeddings(o.train, "--train");
-  const std::vector<std::string> y = load_labels(o.labels, o.label_field, "--labels");
-  check_rows_match(X, describe("--train", o.train), y, describe("--labels", o.labels));
+  Matrix X = load_embeddings(o.train, "--train");
+  std::vector<std::string> y;
+  if (o.row_field.empty()) {
+    y = load_labels(o.labels, o.label_field, "--labels");
+    check_rows_match(X, describe("--train", o.train), y, describe("--labels", o.labels));
+  } else {
+    // The labels name their rows (the explorer page's download): train on those rows only.
+    SelectedRows picked = load_row_labels(X, describe("--train", o.train), o.labels, o.label_field, o.row_field, "--labels");
+    X = std::move(picked.X);
+    y = std::move(picked.labels);
+    console.step("training on the " + std::to_string(y.size()) + " labelled rows of " + o.labels);
+  }
   check_two_classes(y, describe("--labels", o.labels));
   Matrix Z;
   if (!o.apply.empty()) {
@@ -98,6 +107,9 @@ Command add_finetune_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--train", o->train, "Training embeddings, .npy (float32/float64, n x d)")->required();
   cmd->add_option("--labels", o->labels, "Training labels: .txt (one per line) or .jsonl (with --label-field)")->required();
   cmd->add_option("--label-field", o->label_field, "Field of the .jsonl labels file holding the label (dotted paths allowed)");
+  cmd->add_option("--row-field", o->row_field,
+                  "Field of the .jsonl labels file holding the row of --train each label is for (e.g. row, as in "
+                  "the explorer page's download); lines with an empty label are skipped");
   cmd->add_option("--apply", o->apply, "Embeddings to transform with the trained tuner, .npy (m x d)");
   cmd->add_option("--out", o->out, "Where to write the transformed embeddings, .npy (m x hidden-dim, float32)");
   cmd->add_option("--save", o->save, "Where to save the trained tuner, .safetensors");

@@ -15,5 +15,6 @@ Command add_finetune_command(CLI::App& app, const GlobalOptions& global);
 Command add_pca_command(CLI::App& app, const GlobalOptions& global);
 Command add_demo_command(CLI::App& app, const GlobalOptions& global);
 Command add_encode_command(CLI::App& app, const GlobalOptions& global);
+Command add_explore_command(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace emb::cli

@@ -74,6 +74,31 @@ std::vector<std::string> load_labels(const fs::path& path, const std::string& la
   return labels;
 }
 
+SelectedRows load_row_labels(const Matrix& X, const std::string& x_what, const fs::path& path,
+                             const std::string& label_field, const std::string& row_field, const std::string& option) {
+  check_readable_file(path, option);
+  const std::string ext = lower_extension(path);
+  EMB_CHECK(ext == ".jsonl" || ext == ".ndjson", describe(option, path),
+            ": --row-field needs a .jsonl file (one {\"label\": ..., \"", row_field, "\": ...} object per line)");
+  EMB_CHECK(!label_field.empty(), describe(option, path), ": --row-field needs --label-field too (e.g. --label-field label)");
+  RowLabels read;
+  try {
+    read = read_jsonl_row_labels(path, label_field, row_field);
+  } catch (const Error& e) {
+    throw with_option(option, path, e.what());
+  }
+  EMB_CHECK(!read.rows.empty(), describe(option, path), ": no line has a label (every '", label_field,
+            "' is empty); label some rows first");
+  std::vector<char> seen(X.rows(), 0);
+  for (std::size_t row : read.rows) {
+    EMB_CHECK(row < X.rows(), describe(option, path), ": '", row_field, "' ", row, " is past the last row of ", x_what,
+              " (", X.rows(), " rows); were the labels made for other embeddings?");
+    EMB_CHECK(!seen[row], describe(option, path), ": row ", row, " is labelled twice; expected one label per row");
+    seen[row] = 1;
+  }
+  return {X.select_rows(read.rows), std::move(read.labels)};
+}
+
 void check_rows_match(const Matrix& X, const std::string& x_what, const std::vector<std::string>& labels,
                       const std::string& labels_what) {
   EMB_CHECK(X.rows() == labels.size(), x_what, " has ", X.rows(), " rows but ", labels_what, " has ", labels.size(),

@@ -19,6 +19,17 @@ Matrix load_embeddings(const std::filesystem::path& path, const std::string& opt
 std::vector<std::string> load_labels(const std::filesystem::path& path, const std::string& label_field,
                                      const std::string& option);
 
+/// Labels of chosen rows of `X`, from a .jsonl file whose lines name their row
+/// at `row_field` (the explorer page's downloads): the rows of X with a
+/// non-empty label, in file order, and those labels. Throws when a row is
+/// outside X, appears twice, or no line has a label.
+struct SelectedRows {
+  Matrix X;
+  std::vector<std::string> labels;
+};
+SelectedRows load_row_labels(const Matrix& X, const std::string& x_what, const std::filesystem::path& path,
+                             const std::string& label_field, const std::string& row_field, const std::string& option);
+
 /// Throws unless X has one row per label.
 void check_rows_match(const Matrix& X, const std::string& x_what, const std::vector<std::string>& labels,
                       const std::string& labels_what);

@@ -23,29 +23,53 @@ const json* find_field(const json& obj, std::string_view path) {
   return nullptr;
 }
 
-}  // namespace
+std::string label_of(const json& record, const std::string& label_field, const std::string& where) {
+  const json* value = find_field(record, label_field);
+  EMB_CHECK(value != nullptr, where, ": no field '", label_field, "'");
+  if (value->is_string()) return value->get<std::string>();
+  EMB_CHECK(value->is_number() || value->is_boolean(), where, ": field '", label_field, "' is ", value->type_name(),
+            "; expected a string, number or boolean label");
+  return value->dump();
+}
 
-std::vector<std::string> read_jsonl_labels(const std::filesystem::path& path, const std::string& label_field) {
+/// Calls fn(record, "file:line") for every non-blank line.
+template <class Fn>
+void for_each_record(const std::filesystem::path& path, Fn&& fn) {
   std::ifstream in(path, std::ios::binary);
   EMB_CHECK_AS(ModelLoadError, in.good(), path.string(), ": cannot open the file");
-  std::vector<std::string> labels;
   std::string line;
   for (std::size_t number = 1; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const std::string where = path.string() + ":" + std::to_string(number);
-    const json record = io::parse_json(line, where, io::JsonSource::Input);
-    const json* value = find_field(record, label_field);
-    EMB_CHECK(value != nullptr, where, ": no field '", label_field, "'");
-    if (value->is_string()) {
-      labels.push_back(value->get<std::string>());
-    } else {
-      EMB_CHECK(value->is_number() || value->is_boolean(), where, ": field '", label_field, "' is ",
-                value->type_name(), "; expected a string, number or boolean label");
-      labels.push_back(value->dump());
-    }
+    fn(io::parse_json(line, where, io::JsonSource::Input), where);
   }
+}
+
+}  // namespace
+
+std::vector<std::string> read_jsonl_labels(const std::filesystem::path& path, const std::string& label_field) {
+  std::vector<std::string> labels;
+  for_each_record(path, [&](const json& record, const std::string& where) {
+    labels.push_back(label_of(record, label_field, where));
+  });
   return labels;
+}
+
+RowLabels read_jsonl_row_labels(const std::filesystem::path& path, const std::string& label_field,
+                                const std::string& row_field) {
+  RowLabels out;
+  for_each_record(path, [&](const json& record, const std::string& where) {
+    std::string label = label_of(record, label_field, where);
+    const json* row = find_field(record, row_field);
+    EMB_CHECK(row != nullptr, where, ": no field '", row_field, "' (the row of the embeddings this label is for)");
+    EMB_CHECK(row->is_number_unsigned() || (row->is_number_integer() && row->get<std::int64_t>() >= 0), where,
+              ": field '", row_field, "' is ", row->dump(), "; expected a row index (an integer >= 0)");
+    if (label.empty()) return;  // an unlabelled row
+    out.rows.push_back(row->get<std::size_t>());
+    out.labels.push_back(std::move(label));
+  });
+  return out;
 }
 
 }  // namespace emb::cli

@@ -12,4 +12,14 @@ namespace emb::cli {
 
 std::vector<std::string> read_jsonl_labels(const std::filesystem::path& path, const std::string& label_field);
 
+/// Labels that say which row they label, as the explorer page's downloads do
+/// ({"text": ..., "label": ..., "row": 12}): the row is a non-negative integer
+/// at `row_field`. Lines whose label is "" (unlabelled rows) are skipped.
+struct RowLabels {
+  std::vector<std::size_t> rows;
+  std::vector<std::string> labels;
+};
+RowLabels read_jsonl_row_labels(const std::filesystem::path& path, const std::string& label_field,
+                                const std::string& row_field);
+
 }  // namespace emb::cli

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   const std::map<std::string, Command> commands = {{"finetune", add_finetune_command(app, global)},
                                                   {"pca", add_pca_command(app, global)},
                                                   {"demo", add_demo_command(app, global)},
-                                                  {"encode", add_encode_command(app, global)}};
+                                                  {"encode", add_encode_command(app, global)},
+                                                  {"explore", add_explore_command(app, global)}};
 
   try {
     app.parse(argc, argv);

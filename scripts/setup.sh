@@ -15,6 +15,7 @@ APT_PACKAGES=(
   ocl-icd-opencl-dev  # only a Recommends of libdnnl-dev, but its CMake config requires OpenCL
   g++-aarch64-linux-gnu qemu-user  # the NEON kernels, cross-built and run under emulation (scripts/test_arm.sh)
   clang libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh, scripts/test_sanitizers.sh)
+  chromium chromium-driver  # the explorer page's browser test (tests/browser)
 )
 
 missing=()

@@ -12,7 +12,7 @@ bash scripts/build.sh
 (cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j 2 --timeout 1500)
 if [ "$(uname -m)" = x86_64 ]; then bash scripts/test_arm.sh; fi
 if [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then
-  PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q tests/python
+  PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q tests/python tests/browser
 fi
 if [ "${SANITIZERS:-1}" != 0 ]; then
   BUILD_DIR="${BUILD_DIR:-build}" bash scripts/test_sanitizers.sh ci

@@ -10,6 +10,8 @@ package, so code written for it runs unchanged:
 - ``embetter.grab``: ColumnGrabber, KeyGrabber
 - ``embetter.model``: DifferenceClassifier
 - ``embetter.utils``: cached, batched, calc_distances
+- ``embetter.explore``: writes the explorer page, for labelling texts by their
+  place in embedding spaces (docs/explorer.md)
 """
 
 import os as _os
@@ -27,3 +29,12 @@ __title__ = "embetter"
 # own release number of it: code that checks for embetter >= 0.9.1 works.
 __version__ = "0.9.1.1"
 __api_version__ = "0.9.1"
+
+
+def __getattr__(name):
+    # embetter.explore is imported on first use, so `import embetter` stays light.
+    if name == "explore":
+        from ._explore import explore
+
+        return explore
+    raise AttributeError(f"module 'embetter' has no attribute {name!r}")

@@ -12,6 +12,7 @@ namespace py = pybind11;
 namespace emb::py_bind {
 void register_finetune(py::module_& m);
 void register_text(py::module_& m);
+void register_explore(py::module_& m);
 }  // namespace emb::py_bind
 
 PYBIND11_MODULE(_core, m) {
@@ -47,4 +48,5 @@ PYBIND11_MODULE(_core, m) {
 
   emb::py_bind::register_finetune(m);
   emb::py_bind::register_text(m);
+  emb::py_bind::register_explore(m);
 }

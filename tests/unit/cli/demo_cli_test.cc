@@ -30,6 +30,7 @@ TEST(CliDemo, SmallSliceWritesThreeChartsAndAReportWithNumbers) {
                         "report.html"}) {
     EXPECT_TRUE(fs::is_regular_file(out / f)) << f;
   }
+  EXPECT_FALSE(fs::exists(out / "explore.html")) << "the explorer page is written only with --explore";
   const std::string md = slurp(out / "report.md");
   EXPECT_TRUE(std::regex_search(md, std::regex(R"(\| raw \(lite\) \| 140 \| \d+\.\d\d% \| -?\d\.\d{4} \|)"))) << md;
   EXPECT_TRUE(std::regex_search(md, std::regex(R"(\| finetuned, hidden_dim=200 \| 200 \| \d+\.\d\d% \| -?\d\.\d{4} \|)")));
@@ -51,6 +52,22 @@ TEST(CliDemo, SmallSliceWritesThreeChartsAndAReportWithNumbers) {
   const std::string md2 = slurp(again / "report.md");
   const auto results = [](const std::string& s) { return s.substr(0, s.find("## Time of each step")); };
   EXPECT_EQ(results(md2), results(md));
+}
+
+TEST(CliDemo, ExploreWritesThePageOfTheTestTextsAndTheirRawEmbeddings) {
+  const fs::path data = shared_dir() / "data" / "imdb-5000.jsonl";
+  EMB_REQUIRE_FIXTURE(data);
+  const fs::path out = temp_dir() / "demo-explore";
+  const CliResult r = run_cli({"demo", "--data", data.string(), "--train-size", "40", "--test-size", "100", "--epochs",
+                               "5", "--out", out.string(), "--seed", "7", "--encoder", "lite", "--explore"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string page = slurp(out / "explore.html");
+  for (const char* space : {"{\"name\":\"raw\"", "{\"name\":\"tuned, hidden_dim=200\"", "{\"name\":\"tuned, hidden_dim=10\""})
+    EXPECT_NE(page.find(space), std::string::npos) << space;
+  EXPECT_NE(page.find("<title>embetter demo: 100 test texts</title>"), std::string::npos);
+  const std::string npy = slurp(out / "explore-raw.npy");
+  EXPECT_NE(npy.find("'shape': (100, 140)"), std::string::npos) << npy.substr(0, 128);
+  EXPECT_NE(slurp(out / "report.md").find("write explorer page"), std::string::npos);
 }
 
 TEST(CliDemo, SentenceEncoderOnASmallSliceNamesTheModelInTheReport) {
