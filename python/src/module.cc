@@ -13,6 +13,7 @@ namespace emb::py_bind {
 void register_finetune(py::module_& m);
 void register_text(py::module_& m);
 void register_explore(py::module_& m);
+void register_image(py::module_& m);
 }  // namespace emb::py_bind
 
 PYBIND11_MODULE(_core, m) {
@@ -49,4 +50,5 @@ PYBIND11_MODULE(_core, m) {
   emb::py_bind::register_finetune(m);
   emb::py_bind::register_text(m);
   emb::py_bind::register_explore(m);
+  emb::py_bind::register_image(m);
 }

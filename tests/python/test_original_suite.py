@@ -8,11 +8,12 @@ our package first on the path and pytest's importlib mode, so the original's
 own `embetter` next to its tests is never imported.
 """
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from conftest import ROOT, require
+from conftest import ROOT, SHARED, require
 
 SUITE = ROOT / ".venv" / "reference-embetter" / "tests"
 EXPECTED = ROOT / "tests" / "compat" / "original-0.9.1-tests.tsv"
@@ -32,6 +33,12 @@ def expectations():
 def outcomes(tmp_path):
     """{test id or file: "pass" | "fail"} from one run of the original's suite."""
     report = tmp_path / "report.xml"
+    # The original's vision tests and docstrings read tests/data/thiscatdoesnotexist.jpeg
+    # (a file of its repository, not of its wheel) from the working directory.
+    cat = SHARED / "data" / "thiscatdoesnotexist.jpeg"
+    if cat.exists():
+        (tmp_path / "tests" / "data").mkdir(parents=True, exist_ok=True)
+        shutil.copy(cat, tmp_path / "tests" / "data" / cat.name)
     env = dict(os.environ, PYTHONPATH=str(ROOT / "python"), HF_HUB_OFFLINE="1")
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "--import-mode=importlib", "-p", "no:cacheprovider",
