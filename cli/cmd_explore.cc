@@ -1,5 +1,7 @@
 // embetter explore: the explorer page (include/embetter/explorer.h) for texts
-// and their embeddings: each space projected to 2-D by PCA, drawn side by side.
+// and their embeddings: each space projected to 2-D by PCA, drawn side by side;
+// written to a file (--out) and/or served on 127.0.0.1 (--serve, serve.h).
+#include <iostream>
 #include <memory>
 
 #include "commands.h"
@@ -8,6 +10,8 @@
 #include "embetter/jsonl.h"
 #include "embetter/pca.h"
 #include "inputs.h"
+#include "io/atomic_file.h"
+#include "serve.h"
 
 namespace emb::cli {
 namespace {
@@ -15,6 +19,9 @@ namespace {
 struct ExploreOptions {
   std::string data, embeddings, tuned, out, title;
   std::string text_field = "text", label_field;
+  bool serve = false;
+  int port = 0;
+  bool port_given = false;
 };
 
 ExplorerSpace project(const std::string& name, const Matrix& X, const std::string& what) {
@@ -25,7 +32,9 @@ ExplorerSpace project(const std::string& name, const Matrix& X, const std::strin
 
 void run_explore(const ExploreOptions& o, const GlobalOptions& global) {
   const Console console(global);
-  check_output_path(o.out, "--out", {".html"});
+  EMB_CHECK(!o.out.empty() || o.serve, "nothing to do: give --out page.html and/or --serve");
+  EMB_CHECK(o.serve || !o.port_given, "--port needs --serve");
+  if (!o.out.empty()) check_output_path(o.out, "--out", {".html"});
   JsonlColumns columns;
   try {
     columns = read_jsonl(o.data, o.text_field, o.label_field);
@@ -45,9 +54,19 @@ void run_explore(const ExploreOptions& o, const GlobalOptions& global) {
   }
   ExplorerOptions page;
   page.title = o.title.empty() ? "embetter explorer: " + std::filesystem::path(o.data).filename().string() : o.title;
-  write_explorer(o.out, columns.texts, columns.labels, spaces, page);
-  console.step("wrote " + o.out + " (" + std::to_string(n) + " texts, " + std::to_string(spaces.size()) +
-               (spaces.size() == 1 ? " space)" : " spaces)"));
+  const std::string html = render_explorer(columns.texts, columns.labels, spaces, page);
+  const std::string what = " (" + std::to_string(n) + " texts, " + std::to_string(spaces.size()) +
+                           (spaces.size() == 1 ? " space)" : " spaces)");
+  if (!o.out.empty()) {
+    io::write_file_atomic(o.out, html);
+    console.step("wrote " + o.out + what);
+  }
+  if (!o.serve) return;
+  serve_page(html, o.port, [&](const std::string& url) {
+    // On stdout even with --quiet: a script reads the URL (and the port 0 picked) from here.
+    std::cout << "serving the explorer page" << what << " at " << url << " (Ctrl-C to stop)" << std::endl;
+  });
+  console.step("stopped serving");
 }
 
 }  // namespace
@@ -64,9 +83,16 @@ Command add_explore_command(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--embeddings", o->embeddings, "Embeddings of the texts, .npy (n x d), drawn as the space 'raw'")
       ->required();
   cmd->add_option("--tuned", o->tuned, "Other embeddings of the same texts (e.g. a tuner's output), drawn as 'tuned'");
-  cmd->add_option("--out", o->out, "The page to write, .html")->required();
+  cmd->add_option("--out", o->out, "The page to write, .html (required unless --serve)");
+  cmd->add_flag("--serve", o->serve, "Serve the page on 127.0.0.1 until Ctrl-C (and print its URL)");
+  CLI::Option* port = cmd->add_option("--port", o->port, "Port for --serve; 0 picks a free one")
+                          ->capture_default_str()
+                          ->check(CLI::Range(0, 65535));
   cmd->add_option("--title", o->title, "Page title (default: embetter explorer: <data file>)");
-  return [o, &global] { run_explore(*o, global); };
+  return [o, port, &global] {
+    o->port_given = port->count() > 0;
+    run_explore(*o, global);
+  };
 }
 
 }  // namespace emb::cli

@@ -209,7 +209,16 @@ def test_lasso_label_download_and_finetune(browser, reviews, downloads):
         (ROOT / "docs" / "images").mkdir(parents=True, exist_ok=True)
         (ROOT / "docs" / "images" / "explorer.png").write_bytes(png)
 
-    # The loop closes: the downloaded file trains a tuner on its labelled rows.
+    # The loop closes: the downloaded files train a tuner on their labelled rows,
+    # in Python (read_labels takes both formats) and on the command line.
+    from embetter.finetune import read_labels
+
+    raw = np.load(reviews["folder"] / "raw.npy")
+    labelled = [i for i, label in enumerate(want) if label]
+    for name in ("labels.jsonl", "labels.csv"):
+        X_labelled, y = read_labels(downloads / name, raw)
+        np.testing.assert_array_equal(X_labelled, raw[labelled])
+        assert y.tolist() == [want[i] for i in labelled]
     if not CLI.exists():
         missing(f"the embetter CLI at {CLI} (bash scripts/build.sh embetter_cli)")
     out = reviews["folder"] / "tuner.safetensors"
@@ -220,6 +229,81 @@ def test_lasso_label_download_and_finetune(browser, reviews, downloads):
     assert run.returncode == 0, run.stderr
     assert out.stat().st_size > 0
     assert network_requests(browser) == []
+
+
+def test_box_selection(browser, reviews):
+    from selenium.webdriver import ActionChains
+
+    canvases = open_page(browser, reviews["page"])
+    raw = canvases[0]
+    w, h = raw.size["width"], raw.size["height"]
+    browser.find_element("css selector", "input[name=mode][value=box]").click()
+    # Press at one corner, pass through an arbitrary point, release at the other: a box, not a lasso.
+    x0, y0, x1, y1 = round(0.3 * w), round(0.25 * h), round(0.7 * w), round(0.75 * h)
+    ActionChains(browser, duration=0).move_to_element_with_offset(raw, x0 - w // 2, y0 - h // 2).click_and_hold() \
+        .move_by_offset(round(0.1 * w), round(0.4 * h)).move_by_offset(x1 - x0 - round(0.1 * w), y1 - y0 - round(0.4 * h)) \
+        .release().perform()
+    polygon = np.array(hook(browser, "lastPolygon('raw')"))
+    assert polygon.shape == (4, 2)
+    expected = np.flatnonzero(point_in_polygon(reviews["spaces"]["raw"], polygon.tolist()))
+    assert len(expected) > 20
+    assert hook(browser, "selection()") == expected.tolist()
+    # An axis-aligned rectangle (two distinct x and two distinct y), whatever the path in between.
+    assert len(np.unique(polygon[:, 0])) == 2 and len(np.unique(polygon[:, 1])) == 2
+    browser.find_element("css selector", "input[name=mode][value=lasso]").click()
+
+
+# ---- The demo's own page: `embetter demo --encoder lite --explore` ---------------------
+
+
+def page_data(path):
+    html = path.read_text(encoding="utf-8")
+    start = html.index('<script type="application/json" id="embetter-data">')
+    return json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    if not CLI.exists():
+        missing(f"the embetter CLI at {CLI} (bash scripts/build.sh embetter_cli)")
+    data = SHARED / "data" / "imdb-5000.jsonl"
+    if not data.exists():
+        missing(f"the demo's data {data}")
+    out = tmp_path_factory.mktemp("demo")
+    start = time.perf_counter()
+    run = subprocess.run([str(CLI), "-q", "demo", "--encoder", "lite", "--explore", "--data", str(data),
+                          "--out", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    print(f"\ndemo --encoder lite --explore: {time.perf_counter() - start:.1f} s")
+    return {"page": out / "explore.html", "data": page_data(out / "explore.html"), "folder": out}
+
+
+def test_demo_page_draws_its_2000_test_rows_in_every_space(browser, demo):
+    texts = demo["data"]["texts"]
+    assert len(texts) == 2000
+    assert np.load(demo["folder"] / "explore-raw.npy").shape[0] == 2000  # the rows the labels download names
+    canvases = open_page(browser, demo["page"])
+    names = [c.get_attribute("data-space") for c in canvases]
+    assert names == [s["name"] for s in demo["data"]["spaces"]]
+    assert names[0] == "raw" and len(names) == 3  # raw and the two tuned spaces (hidden_dim 200 and 10)
+    assert hook(browser, "rows") == 2000
+    for name in names:
+        assert hook(browser, f"drawnPoints({json.dumps(name)})") == 2000, name
+    print(f"\ndemo page, 2,000 rows x {len(names)} spaces: first draw {hook(browser, 'firstDrawMs'):.0f} ms after "
+          f"navigation start, page {demo['page'].stat().st_size / 1e6:.2f} MB")
+    assert network_requests(browser) == []
+
+    # Hover, in each space, the point farthest from its neighbours: the card shows that row's text.
+    for name, canvas in zip(names, canvases):
+        xy = np.array(hook(browser, f"screenPoints({json.dumps(name)})"))
+        inside = (xy[:, 0] > 10) & (xy[:, 0] < canvas.size["width"] - 10) & (xy[:, 1] > 10) & (
+            xy[:, 1] < canvas.size["height"] - 10)
+        d = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=2) + np.eye(len(xy)) * 1e9
+        row = int(np.argmax(np.where(inside, d.min(axis=1), -1)))
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)  # 3 charts: 2 rows
+        move_to(browser, canvas, *xy[row])
+        assert hook(browser, "hoverText()") == texts[row], name
+        assert browser.find_element("id", "hover-label").text.endswith(f"row {row}")
 
 
 # ---- 100,000 generated points in two spaces -----------------------------------------

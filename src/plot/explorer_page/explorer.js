@@ -227,13 +227,14 @@
     listen() {
       const c = this.canvas;
       const local = (e) => { const r = c.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
-      let drag = null;  // {kind: "lasso" | "pan", ...}
+      let drag = null;  // {kind: "lasso" | "box" | "pan", ...}
       c.addEventListener("pointerdown", (e) => {
         if (e.button !== 0 && e.button !== 1) return;
         c.setPointerCapture(e.pointerId);
         const [px, py] = local(e);
-        const pan = e.button === 1 || e.shiftKey || document.querySelector("input[name=mode]:checked").value === "pan";
-        drag = pan ? { kind: "pan", px, py, cx: this.cx, cy: this.cy } : { kind: "lasso" };
+        const mode = document.querySelector("input[name=mode]:checked").value;
+        const pan = e.button === 1 || e.shiftKey || mode === "pan";
+        drag = pan ? { kind: "pan", px, py, cx: this.cx, cy: this.cy } : { kind: mode, px, py };
         if (!pan) this.lasso = [[px, py]];
         c.classList.toggle("panning", pan);
         hideHover();
@@ -248,12 +249,16 @@
         } else if (drag && drag.kind === "lasso") {
           const [lx, ly] = this.lasso[this.lasso.length - 1];
           if (Math.abs(px - lx) + Math.abs(py - ly) >= 1) { this.lasso.push([px, py]); this.paint(); }
+        } else if (drag && drag.kind === "box") {
+          // A box is a lasso through its four corners: the same selection and drawing code.
+          this.lasso = [[drag.px, drag.py], [px, drag.py], [px, py], [drag.px, py]];
+          this.paint();
         } else {
           showHover(this, this.nearest(px, py, 8), e.clientX, e.clientY);
         }
       });
       const finish = () => {
-        if (drag && drag.kind === "lasso") {
+        if (drag && drag.kind !== "pan") {
           const poly = this.lasso.map(([x, y]) => this.toData(x, y));
           this.lasso = null;
           if (poly.length >= 3) this.selectPolygon(poly); else this.paint();
