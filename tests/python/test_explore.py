@@ -117,7 +117,10 @@ def test_serve_answers_get_until_ctrl_c(tmp_path):
     import urllib.request
 
     page = tmp_path / "p.html"
-    script = ("import numpy as np, embetter; "
+    # A process started in the background by a non-interactive shell (as a CI
+    # runner may start the suite) inherits SIGINT ignored, and Python then
+    # keeps ignoring it; restore what a terminal's Ctrl-C meets.
+    script = ("import signal, numpy as np, embetter; signal.signal(signal.SIGINT, signal.default_int_handler); "
               f"embetter.explore(['a <b>', 'c'], np.eye(2), path={str(page)!r}, serve=True, port=0)")
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(embetter.__file__)))
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
