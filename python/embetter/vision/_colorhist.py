@@ -34,11 +34,11 @@ def _pixels(x):
 
 
 class ColorHistogramEncoder(EmbetterBase):
-    """
-    Encoder that generates an embedding based on the color histogram of the image.
+    """Colour histograms as embeddings: per channel, the number of pixels in
+    each of `n_buckets` equal ranges of 0-255.
 
     Arguments:
-        n_buckets: number of buckets per color
+        n_buckets: ranges (bins) per colour channel.
 
     Each row holds `3 * n_buckets` raw counts (float64), R then G then B, exactly
     the original's `np.histogram(channel, bins=np.linspace(0, 255, n_buckets + 1))`.
@@ -49,7 +49,7 @@ class ColorHistogramEncoder(EmbetterBase):
     alpha is ignored (as the original, and as `convert("RGB")`); palette, CMYK
     and other Pillow modes are converted with `convert("RGB")` first.
 
-    **Usage**:
+    Example, from a table of image paths to one row of 3 x 16 counts per image:
 
     ```python
     import pandas as pd
@@ -58,20 +58,10 @@ class ColorHistogramEncoder(EmbetterBase):
     from embetter.grab import ColumnGrabber
     from embetter.vision import ImageLoader, ColorHistogramEncoder
 
-    # Let's say we start we start with a csv file with filepaths
-    data = {"filepaths":  ["tests/data/thiscatdoesnotexist.jpeg"]}
-    df = pd.DataFrame(data)
-
-    # Let's build a pipeline that grabs the column, turns it
-    # into an image and embeds it.
-    pipe = make_pipeline(
-        ColumnGrabber("filepaths"),
-        ImageLoader(),
-        ColorHistogramEncoder()
-    )
-
-    # This pipeline can now encode each image in the dataframe
-    pipe.fit_transform(df)
+    images = pd.DataFrame({"path": ["tests/data/thiscatdoesnotexist.jpeg"]})
+    pipe = make_pipeline(ColumnGrabber("path"), ImageLoader(), ColorHistogramEncoder(n_buckets=16))
+    X = pipe.fit_transform(images)
+    assert X.shape == (1, 48)
     ```
     """
 

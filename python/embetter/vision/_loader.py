@@ -19,53 +19,32 @@ def _pil_image():
 
 
 class ImageLoader(EmbetterBase):
-    """
-    Component that can turn filepaths into a list of PIL.Image objects.
+    """Opens image files: paths in, Pillow images (or uint8 arrays) out.
 
     Arguments:
-        convert: Color [conversion setting](https://pillow.readthedocs.io/en/stable/reference/Image.html#PIL.Image.Image.convert) from the Python image library.
-        out: What kind of image output format to expect: "pil" (a list of
-            `PIL.Image`) or "numpy" (uint8 arrays: one stacked array when every
-            image has the same shape, else a 1-D object array of them). Any other
-            value raises ValueError in `fit` and `transform`.
+        convert: the Pillow mode each image is converted to (`Image.convert`),
+            e.g. "RGB" or "L".
+        out: "pil" (a list of `PIL.Image`) or "numpy" (uint8 arrays: one
+            stacked array when every image has the same shape, else a 1-D
+            object array of them). Any other value raises ValueError in `fit`
+            and `transform` (the original returns None).
 
-    Images are opened with Pillow exactly as the original does
+    Images are opened with Pillow as the original does
     (`Image.open(path).convert(convert)`; no EXIF rotation). Pillow is the extra
     `pip install embetter[vision]`.
 
-    **Usage**
-
-    You can use the `ImageLoader` in standalone fashion.
+    Example: on its own, then in front of an image encoder.
 
     ```python
-    from embetter.vision import ImageLoader
-
-    filepath = "tests/data/thiscatdoesnotexist.jpeg"
-    ImageLoader(convert="RGB").fit_transform([filepath])
-    ```
-
-    But it's more common to see it part of a pipeline.
-
-    ```python
-    import pandas as pd
     from sklearn.pipeline import make_pipeline
-
-    from embetter.grab import ColumnGrabber
     from embetter.vision import ImageLoader, ColorHistogramEncoder
 
-    # Let's say we start we start with a csv file with filepaths
-    data = {"filepaths":  ["tests/data/thiscatdoesnotexist.jpeg"]}
-    df = pd.DataFrame(data)
+    paths = ["tests/data/thiscatdoesnotexist.jpeg"]
+    images = ImageLoader(convert="RGB").fit_transform(paths)
+    pixels = ImageLoader(out="numpy").fit_transform(paths)
+    assert pixels[0].shape == images[0].size[::-1] + (3,)
 
-    # Let's build a pipeline that grabs the column, turns it
-    # into an image and embeds it.
-    pipe = make_pipeline(
-        ColumnGrabber("filepaths"),
-        ImageLoader(),
-        ColorHistogramEncoder()
-    )
-
-    pipe.fit_transform(df)
+    counts = make_pipeline(ImageLoader(), ColorHistogramEncoder()).fit_transform(paths)
     ```
     """
 
