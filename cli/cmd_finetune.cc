@@ -1,6 +1,7 @@
 // embetter finetune: trains a FeedForwardTuner on embeddings and labels,
 // applies it to other embeddings and saves it. Every input is read and
-// checked, and the tuner trained, before anything is written.
+// checked, and the tuner trained, before anything is written. With --body it
+// finetunes the transformer itself instead (finetune_body.h).
 #include <memory>
 #include <optional>
 
@@ -8,6 +9,7 @@
 #include "embetter/error.h"
 #include "embetter/feed_forward_tuner.h"
 #include "embetter/npy.h"
+#include "finetune_body.h"
 #include "inputs.h"
 #include "io/atomic_file.h"
 #include "io/npy_writer.h"
@@ -24,10 +26,13 @@ struct FinetuneOptions {
   int batch_size = 32;
   std::int64_t seed = -1;
   std::string objective = objective_name(FeedForwardTunerParams{}.objective);
+  bool body = false;
+  BodyFinetuneOptions body_options;
 };
 
 void run_finetune(const FinetuneOptions& o, const GlobalOptions& global) {
   const Console console(global);
+  EMB_CHECK(!o.train.empty(), "--train is required (the training embeddings, .npy), unless --body finetunes a model");
   EMB_CHECK(o.apply.empty() == o.out.empty(), o.apply.empty() ? "--out needs --apply (the embeddings to transform)"
                                                               : "--apply needs --out (where to write the result)");
   EMB_CHECK(!o.out.empty() || !o.save.empty(), "nothing to write: give --apply Z.npy --out Z_tuned.npy and/or --save tuner.safetensors");
@@ -104,14 +109,15 @@ Command add_finetune_command(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<FinetuneOptions>();
   CLI::App* cmd = app.add_subcommand(
       "finetune", "Train a FeedForwardTuner on embeddings and labels, apply it to other embeddings, save it");
-  cmd->add_option("--train", o->train, "Training embeddings, .npy (float32/float64, n x d)")->required();
+  cmd->add_option("--train", o->train, "Training embeddings, .npy (float32/float64, n x d)");
   cmd->add_option("--labels", o->labels, "Training labels: .txt (one per line) or .jsonl (with --label-field)")->required();
   cmd->add_option("--label-field", o->label_field, "Field of the .jsonl labels file holding the label (dotted paths allowed)");
   cmd->add_option("--row-field", o->row_field,
                   "Field of the .jsonl labels file holding the row of --train each label is for (e.g. row, as in "
                   "the explorer page's download); lines with an empty label are skipped");
   cmd->add_option("--apply", o->apply, "Embeddings to transform with the trained tuner, .npy (m x d)");
-  cmd->add_option("--out", o->out, "Where to write the transformed embeddings, .npy (m x hidden-dim, float32)");
+  cmd->add_option("--out", o->out, "Where to write the transformed embeddings, .npy (m x hidden-dim, float32); with --body, the folder "
+                  "to write the finetuned sentence-transformers model to");
   cmd->add_option("--save", o->save, "Where to save the trained tuner, .safetensors");
   cmd->add_option("--hidden-dim", o->hidden_dim, "Size of the hidden layer (the new embedding)")
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
@@ -125,7 +131,43 @@ Command add_finetune_command(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str()
       ->check(CLI::IsMember({objective_name(FeedForwardObjective::sigmoid_cross_entropy),
                              objective_name(FeedForwardObjective::softmax_cross_entropy)}));
-  return [o, &global] { run_finetune(*o, global); };
+  auto& b = o->body_options;
+  cmd->add_flag("--body", o->body,
+                "Finetune the transformer itself on pairs drawn from labelled texts (SetFit's recipe): needs "
+                "--model, --texts, --labels and --out DIR; --epochs, --learning-rate, --batch-size and --seed "
+                "apply, with defaults 1, 2e-5 and 16");
+  cmd->add_option("--model", b.model, "--body: the sentence-transformers folder or hub id to start from");
+  cmd->add_option("--texts", b.texts, "--body: the labelled texts, .txt (one per line) or .jsonl (with --text-field)");
+  cmd->add_option("--text-field", b.text_field, "--body: field of the .jsonl texts file holding the text");
+  cmd->add_option("--iterations", b.iterations, "--body: rounds of pair drawing (each gives every text a positive "
+                  "and a negative partner)")->capture_default_str()->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--loss", b.loss, "--body: cosine (SetFit's) or contrastive")
+      ->capture_default_str()->check(CLI::IsMember({"cosine", "contrastive"}));
+  cmd->add_option("--warmup-proportion", b.warmup_proportion, "--body: share of the steps warming the learning rate up")
+      ->capture_default_str();
+  cmd->add_option("--max-seq-length", b.max_seq_length, "--body: tokens per text (0: the model's)")
+      ->capture_default_str()->check(CLI::Range(0, 1 << 20));
+  return [o, &global, cmd] {
+    if (!o->body) {
+      for (const char* flag : {"--model", "--texts", "--text-field", "--iterations", "--loss", "--warmup-proportion",
+                               "--max-seq-length"})
+        EMB_CHECK(cmd->count(flag) == 0, flag, " applies to --body only");
+      run_finetune(*o, global);
+      return;
+    }
+    for (const char* flag : {"--train", "--apply", "--save", "--hidden-dim", "--objective", "--row-field"})
+      EMB_CHECK(cmd->count(flag) == 0, flag, " does not apply to --body (which trains on texts and writes a model folder)");
+    BodyFinetuneOptions body = o->body_options;
+    body.labels = o->labels;
+    body.label_field = o->label_field;
+    body.out = o->out;
+    // The shared options keep their FeedForwardTuner defaults unless given.
+    if (cmd->count("--epochs")) body.epochs = o->epochs;
+    if (cmd->count("--learning-rate")) body.learning_rate = o->learning_rate;
+    if (cmd->count("--batch-size")) body.batch_size = o->batch_size;
+    body.seed = o->seed;
+    run_body_finetune(body, global);
+  };
 }
 
 }  // namespace emb::cli

@@ -118,9 +118,9 @@ fs::path find_safetensors(const fs::path& folder, const char* what) {
   throw ModelLoadError(folder.string() + ": no model.safetensors (" + what + " weights)");
 }
 
-SentenceModel SentenceModel::load(const fs::path& folder, nn::Precision precision) {
+SentenceModules read_sentence_modules(const fs::path& folder) {
   EMB_CHECK_AS(ModelLoadError, fs::is_directory(folder), folder.string(), ": not a model folder");
-  SentenceModel m;
+  SentenceModules m;
   bool pooled = false, have_transformer = false;
 
   struct Entry {
@@ -151,44 +151,43 @@ SentenceModel SentenceModel::load(const fs::path& folder, nn::Precision precisio
     if (cls == "Transformer") {
       EMB_CHECK_AS(NotSupportedError, !have_transformer, modules.string(), ": more than one Transformer module");
       have_transformer = true;
-      m.transformer_folder_ = path;
-      m.spec_ = models::read_model_spec(path / "config.json");
-      m.spec_.config.precision = precision;
-      nn::WeightReader weights(find_safetensors(path, "transformer"));
-      m.encoder_ = std::make_shared<const nn::TransformerEncoder>(models::load_encoder(weights, m.spec_));
-      m.dim_ = m.spec_.config.hidden_size;
+      m.transformer_folder = path;
+      m.spec = models::read_model_spec(path / "config.json");
+      m.transformer_weights = find_safetensors(path, "transformer");
+      m.dim = m.spec.config.hidden_size;
     } else if (cls == "Pooling") {
       EMB_CHECK_AS(ModelLoadError, have_transformer && !pooled, modules.string(),
                    ": Pooling must follow the Transformer module, once");
-      m.pooling_ = path.empty() ? std::vector<nn::PoolingMode>{nn::PoolingMode::Mean} : read_pooling(path);
-      m.dim_ *= m.pooling_.size();
+      m.pooling = path.empty() ? std::vector<nn::PoolingMode>{nn::PoolingMode::Mean} : read_pooling(path);
+      m.dim *= m.pooling.size();
       pooled = true;
     } else if (cls == "Normalize") {
       // Normalize has no files; its folder may be missing (as on the hub).
       EMB_CHECK_AS(ModelLoadError, pooled, modules.string(), ": Normalize before Pooling is not supported");
-      Step s;
+      SentenceModules::Step s;
       s.normalize = true;
-      m.steps_.push_back(std::move(s));
+      m.steps.push_back(std::move(s));
     } else if (cls == "Dense") {
       EMB_CHECK_AS(ModelLoadError, pooled, modules.string(), ": Dense before Pooling is not supported");
       const fs::path cfg_file = path / "config.json";
       const json cfg = io::read_json_file(cfg_file);
       const std::size_t in = models::require_size(cfg, "in_features", cfg_file);
       const std::size_t out = models::require_size(cfg, "out_features", cfg_file);
-      EMB_CHECK_AS(ModelLoadError, in == m.dim_, cfg_file.string(), ": in_features ", in,
-                   " does not match the ", m.dim_, " values the previous module produces");
+      EMB_CHECK_AS(ModelLoadError, in == m.dim, cfg_file.string(), ": in_features ", in,
+                   " does not match the ", m.dim, " values the previous module produces");
       EMB_CHECK_AS(NotSupportedError, !models::bool_or(cfg, "use_residual", false, cfg_file), cfg_file.string(),
                    ": use_residual is not supported");
-      Step s;
+      SentenceModules::Step s;
       s.activation = dense_activation(
           models::string_or(cfg, "activation_function", "torch.nn.modules.activation.Tanh", cfg_file), cfg_file);
+      s.folder = path;
       nn::WeightReader weights(find_safetensors(path, "Dense"));
       const std::string why = cfg_file.string() + " in_features " + std::to_string(in) + ", out_features " +
                               std::to_string(out);
       s.dense.weight = weights.matrix("linear.weight", out, in, why);
       if (models::bool_or(cfg, "bias", true, cfg_file)) s.dense.bias = weights.vector("linear.bias", out, why);
-      m.steps_.push_back(std::move(s));
-      m.dim_ = out;
+      m.steps.push_back(std::move(s));
+      m.dim = out;
     } else {
       throw NotSupportedError(modules.string() + ": module '" + io::text_excerpt(cls) +
                               "' is not supported (supported: Transformer, Pooling, Dense, Normalize)");
@@ -199,16 +198,32 @@ SentenceModel SentenceModel::load(const fs::path& folder, nn::Precision precisio
   // a sentence encoder needs one.
   EMB_CHECK_AS(ModelLoadError, pooled, modules.string(), ": no Pooling module");
 
-  const std::size_t positions = m.encoder_->config().max_tokens();
-  const std::size_t configured = configured_max_length(m.transformer_folder_);
+  const std::size_t positions = m.spec.config.max_tokens();
+  const std::size_t configured = configured_max_length(m.transformer_folder);
   // tokenizer_config.json's limit is often far above the positions (1e30 is
   // common) and is capped; sentence_bert_config.json's is the model's own and
   // must fit (sentence-transformers would fail on the first long text).
-  if (const fs::path f = m.transformer_folder_ / "sentence_bert_config.json"; fs::exists(f))
+  if (const fs::path f = m.transformer_folder / "sentence_bert_config.json"; fs::exists(f))
     EMB_CHECK_AS(ModelLoadError, configured <= positions, f.string(), ": max_seq_length ", configured,
                  " exceeds the ", positions, " positions of the model");
-  m.max_seq_length_ = configured > 0 ? std::min(configured, positions) : positions;
-  m.do_lower_case_ = configured_lower_case(m.transformer_folder_);
+  m.max_seq_length = configured > 0 ? std::min(configured, positions) : positions;
+  m.do_lower_case = configured_lower_case(m.transformer_folder);
+  return m;
+}
+
+SentenceModel SentenceModel::load(const fs::path& folder, nn::Precision precision) {
+  SentenceModules modules = read_sentence_modules(folder);
+  SentenceModel m;
+  m.spec_ = std::move(modules.spec);
+  m.spec_.config.precision = precision;
+  nn::WeightReader weights(modules.transformer_weights);
+  m.encoder_ = std::make_shared<const nn::TransformerEncoder>(models::load_encoder(weights, m.spec_));
+  m.transformer_folder_ = std::move(modules.transformer_folder);
+  m.pooling_ = std::move(modules.pooling);
+  m.steps_ = std::move(modules.steps);
+  m.dim_ = modules.dim;
+  m.max_seq_length_ = modules.max_seq_length;
+  m.do_lower_case_ = modules.do_lower_case;
   return m;
 }
 

@@ -17,6 +17,35 @@
 
 namespace emb::encoders {
 
+/// A sentence-transformers folder as modules.json describes it, read and
+/// checked, all but the transformer's weights (which inference packs and
+/// training keeps as plain matrices: train/body/sentence_body.h).
+struct SentenceModules {
+  struct Step {   // one module after pooling
+    bool normalize = false;
+    nn::Linear dense;
+    nn::Activation activation = nn::Activation::Identity;
+    /// The Dense module's folder (its weights: folder / "model.safetensors").
+    std::filesystem::path folder;
+  };
+  /// The folder holding the transformer and its tokenizer files.
+  std::filesystem::path transformer_folder;
+  /// Its weights file (find_safetensors).
+  std::filesystem::path transformer_weights;
+  models::ModelSpec spec;
+  std::vector<nn::PoolingMode> pooling;
+  std::vector<Step> steps;
+  /// Values per embedding after all modules.
+  std::size_t dim = 0;
+  /// As SentenceModel::max_seq_length().
+  std::size_t max_seq_length = 0;
+  bool do_lower_case = false;
+};
+
+/// Reads modules.json (both layouts), config.json, the Pooling, Dense and
+/// Normalize modules, as SentenceModel::load does (its errors too).
+SentenceModules read_sentence_modules(const std::filesystem::path& folder);
+
 class SentenceModel {
  public:
   /// Scratch buffers for one thread.
@@ -59,11 +88,7 @@ class SentenceModel {
  private:
   void finish(const float* tokens, std::size_t t, Workspace& ws, float* out) const;
 
-  struct Step {   // one module after pooling
-    bool normalize = false;
-    nn::Linear dense;
-    nn::Activation activation = nn::Activation::Identity;
-  };
+  using Step = SentenceModules::Step;
 
   std::filesystem::path transformer_folder_;
   models::ModelSpec spec_;

@@ -70,6 +70,8 @@ ModelSpec bert_spec(const nlohmann::json& config, const std::filesystem::path& f
   s.type_vocab_size = type_vocab_size(config, 2, file);
   s.config.token_type_embeddings = s.type_vocab_size > 0;
   s.names = bert_names();
+  s.hidden_dropout = probability_or(config, "hidden_dropout_prob", 0.1, file);
+  s.attention_dropout = probability_or(config, "attention_probs_dropout_prob", 0.1, file);
   return s;
 }
 

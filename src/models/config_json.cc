@@ -49,6 +49,15 @@ bool bool_or(const nlohmann::json& config, const char* key, bool fallback, const
   return it->get<bool>();
 }
 
+float probability_or(const nlohmann::json& config, const char* key, double fallback,
+                     const std::filesystem::path& file) {
+  const double p = number_or(config, key, fallback, file);
+  // The range torch.nn.Dropout accepts (transformers fails to build the model otherwise).
+  EMB_CHECK_AS(ModelLoadError, p >= 0.0 && p <= 1.0, file.string(), ": ", key, " ", p,
+               " is not a dropout probability in [0, 1]");
+  return static_cast<float>(p);
+}
+
 nn::Activation parse_activation(const std::string& name, const char* key, const std::filesystem::path& file) {
   using nn::Activation;
   if (name == "gelu") return Activation::GeluErf;

@@ -18,6 +18,9 @@ double number_or(const nlohmann::json& config, const char* key, double fallback,
 std::string string_or(const nlohmann::json& config, const char* key, const std::string& fallback,
                       const std::filesystem::path& file);
 bool bool_or(const nlohmann::json& config, const char* key, bool fallback, const std::filesystem::path& file);
+/// An optional dropout probability in [0, 1]; ModelLoadError outside it.
+float probability_or(const nlohmann::json& config, const char* key, double fallback,
+                     const std::filesystem::path& file);
 
 /// transformers' ACT2FN names for the supported activations; NotSupportedError
 /// naming the file, key and value otherwise.

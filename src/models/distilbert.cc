@@ -23,6 +23,9 @@ ModelSpec distilbert_spec(const nlohmann::json& c, const std::filesystem::path& 
   EMB_CHECK_AS(ModelLoadError, e.hidden_size % e.num_heads == 0, file.string(), ": dim ", e.hidden_size,
                " is not a multiple of n_heads ", e.num_heads);
   s.sinusoidal_positions = bool_or(c, "sinusoidal_pos_embds", false, file);
+  s.hidden_dropout = probability_or(c, "dropout", 0.1, file);
+  s.attention_dropout = probability_or(c, "attention_dropout", 0.1, file);
+  s.attention_output_dropout = false;   // MultiHeadSelfAttention: out_lin, then no dropout
   auto& n = s.names;
   n.word_embeddings = "embeddings.word_embeddings.weight";
   n.position_embeddings = "embeddings.position_embeddings.weight";

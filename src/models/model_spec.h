@@ -36,6 +36,14 @@ struct ModelSpec {
   bool sinusoidal_positions = false;
   /// Rows of the token-type table (config.json type_vocab_size); only row 0 is used.
   std::size_t type_vocab_size = 0;
+  /// Dropout in training mode (inference ignores it), from config.json with
+  /// transformers' defaults: on the hidden states (after the embedding
+  /// LayerNorm, after the attention's output projection, after the FFN's
+  /// output) and on the attention probabilities.
+  float hidden_dropout = 0.1f;
+  float attention_dropout = 0.1f;
+  /// False for DistilBERT, whose attention output (out_lin) has no dropout.
+  bool attention_output_dropout = true;
 };
 
 /// Reads config.json and dispatches on model_type (else the architectures
@@ -50,8 +58,36 @@ ModelSpec roberta_spec(const nlohmann::json& config, const std::filesystem::path
 ModelSpec mpnet_spec(const nlohmann::json& config, const std::filesystem::path& file);
 ModelSpec distilbert_spec(const nlohmann::json& config, const std::filesystem::path& file);
 
-/// Fetches every weight the spec names from the reader, checking its shape,
-/// and builds the encoder. ModelLoadError naming the file and the tensor.
+/// The checkpoint names (the reader's prefix included) that
+/// read_encoder_weights took each weight from, in nn::EncoderWeights' layout;
+/// training refers to its tensors by these names (train/body). A LayerNorm's
+/// names may be TensorFlow's gamma/beta; q, k and v are separate tensors.
+struct LinearNames {
+  std::string weight, bias;
+};
+struct EncoderLayerNames {
+  LinearNames query, key, value, attention_output;
+  LinearNames attention_norm;
+  LinearNames intermediate, output;
+  LinearNames output_norm;
+};
+struct EncoderWeightNames {
+  std::string word_embeddings;
+  std::string position_embeddings;     ///< "" when generated (DistilBERT's sinusoidal table)
+  std::string token_type_embeddings;   ///< "" when the family has none
+  LinearNames embedding_norm;
+  std::vector<EncoderLayerNames> layers;
+  std::string relative_attention_bias;   ///< "" when the family has none
+};
+
+/// Fetches every weight the spec names from the reader (choosing its prefix),
+/// checking its shape, as plain row-major float32 with q, k and v stacked.
+/// `names`, when given, receives where each came from. ModelLoadError naming
+/// the file and the tensor.
+nn::EncoderWeights read_encoder_weights(nn::WeightReader& weights, const ModelSpec& spec,
+                                        EncoderWeightNames* names = nullptr);
+
+/// read_encoder_weights, then the (packed) inference encoder.
 nn::TransformerEncoder load_encoder(nn::WeightReader& weights, const ModelSpec& spec);
 
 }  // namespace emb::models

@@ -16,6 +16,8 @@ ModelSpec mpnet_spec(const nlohmann::json& config, const std::filesystem::path& 
   s.config.padding_idx = 1;   // MPNetEmbeddings hard-codes padding_idx = 1
   s.config.relative_attention_buckets = require_size(config, "relative_attention_num_buckets", file);
   s.config.relative_attention_max_distance = 128;   // fixed in relative_position_bucket
+  s.hidden_dropout = probability_or(config, "hidden_dropout_prob", 0.1, file);
+  s.attention_dropout = probability_or(config, "attention_probs_dropout_prob", 0.1, file);
   auto& n = s.names;
   n.word_embeddings = "embeddings.word_embeddings.weight";
   n.position_embeddings = "embeddings.position_embeddings.weight";
