@@ -54,6 +54,17 @@ std::filesystem::path temp_dir() {
   return folder.path;
 }
 
+std::filesystem::path writable_copy(const std::filesystem::path& from, const std::string& as) {
+  namespace fs = std::filesystem;
+  const fs::path dst = temp_dir() / as;
+  fs::remove_all(dst);
+  fs::copy(from, dst, fs::copy_options::recursive);
+  for (auto& e : fs::recursive_directory_iterator(dst))
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  fs::permissions(dst, fs::perms::owner_write, fs::perm_options::add);
+  return dst;
+}
+
 float max_abs_diff(const Matrix& a, const Matrix& b) {
   EXPECT_EQ(a.rows(), b.rows());
   EXPECT_EQ(a.cols(), b.cols());

@@ -22,6 +22,9 @@ std::filesystem::path python();
 bool in_ci();
 /// A scratch directory unique to the running test, removed at exit.
 std::filesystem::path temp_dir();
+/// A writable copy of the folder `from` at temp_dir() / `as` (replacing any
+/// earlier copy): the shared fixtures are read-only.
+std::filesystem::path writable_copy(const std::filesystem::path& from, const std::string& as);
 
 /// The message of the `E` that `f()` throws; a test failure, and "", when it
 /// throws none (or another type escapes, which fails the test on its own).

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/layer_norm_stats.h"
 #include "cpu/generic/generic.h"
 
 namespace emb::cpu::generic {
@@ -107,19 +108,7 @@ void residual_layer_norm(float* x, const float* y, const float* bias, std::size_
         for (std::size_t c = 0; c < cols; ++c) row[c] += yr[c];
       }
     }
-    // Two passes in double: the mean and variance stay accurate for any
-    // width, so only the final float rounding differs from torch.
-    double sum = 0.0;
-    for (std::size_t c = 0; c < cols; ++c) sum += row[c];
-    const double mean = sum / static_cast<double>(cols);
-    double sq = 0.0;
-    for (std::size_t c = 0; c < cols; ++c) {
-      const double d = row[c] - mean;
-      sq += d * d;
-    }
-    const double var = sq / static_cast<double>(cols);
-    const float inv = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
-    const float m = static_cast<float>(mean);
+    const auto [m, inv] = layer_norm_stats(row, cols, eps);
     for (std::size_t c = 0; c < cols; ++c) row[c] = (row[c] - m) * inv * gamma[c] + beta[c];
   }
 }

@@ -86,17 +86,9 @@ void probabilities(const AttentionBatch& b, const float* qkv, const Head& h, flo
         p[q * t + k] += b.bias_table[bucket[rel] * b.heads + h.head];
       }
   }
-  for (std::size_t q = 0; q < t; ++q) {
-    float* row = p + q * t;
-    const float mx = *std::max_element(row, row + t);
-    float sum = 0.0f;
-    for (std::size_t k = 0; k < t; ++k) {
-      row[k] = std::exp(row[k] - mx);
-      sum += row[k];
-    }
-    const float inv = 1.0f / sum;
-    for (std::size_t k = 0; k < t; ++k) row[k] *= inv;
-  }
+  // The inference kernel's softmax: forward and the recomputation in
+  // backward call the same code, so they see the same probabilities.
+  nn::kernels::softmax_rows(p, t, t, t);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/layer_norm_stats.h"
+
 namespace emb::train::body {
 
 void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
@@ -32,16 +34,7 @@ void add_column_sums(const float* dy, std::size_t rows, std::size_t cols, float*
 void normalize_rows(float* x, std::size_t rows, std::size_t cols, float eps, float* rstd) noexcept {
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = x + r * cols;
-    double sum = 0.0;
-    for (std::size_t c = 0; c < cols; ++c) sum += row[c];
-    const double mean = sum / static_cast<double>(cols);
-    double sq = 0.0;
-    for (std::size_t c = 0; c < cols; ++c) {
-      const double d = row[c] - mean;
-      sq += d * d;
-    }
-    const float inv = static_cast<float>(1.0 / std::sqrt(sq / static_cast<double>(cols) + static_cast<double>(eps)));
-    const float m = static_cast<float>(mean);
+    const auto [m, inv] = layer_norm_stats(row, cols, eps);
     for (std::size_t c = 0; c < cols; ++c) row[c] = (row[c] - m) * inv;
     rstd[r] = inv;
   }

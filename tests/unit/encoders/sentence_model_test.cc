@@ -104,15 +104,7 @@ TEST(SentenceModel, ProgressIsReportedPerBatchAndCanCancel) {
 
 // --- malformed folders -------------------------------------------------------
 
-fs::path copy_fixture(const char* name, const char* as) {
-  const fs::path dst = test::temp_dir() / as;
-  fs::remove_all(dst);
-  fs::copy(fixture(name), dst, fs::copy_options::recursive);
-  for (auto& e : fs::recursive_directory_iterator(dst))
-    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
-  fs::permissions(dst, fs::perms::owner_write, fs::perm_options::add);
-  return dst;
-}
+fs::path copy_fixture(const char* name, const char* as) { return test::writable_copy(fixture(name), as); }
 
 TEST(SentenceModelErrors, UnknownPoolingModeIsNamed) {
   EMB_REQUIRE_FIXTURE(fixture("tiny-bert") / "model.safetensors");

@@ -65,13 +65,7 @@ double loss_of(const SentenceBody& body, const std::vector<std::vector<std::int3
 }
 
 fs::path copy_fixture(const std::string& name, const std::string& tag) {
-  const fs::path dst = test::temp_dir() / (name + "-" + tag);
-  fs::remove_all(dst);
-  fs::copy(fixture(name), dst, fs::copy_options::recursive);
-  for (auto& e : fs::recursive_directory_iterator(dst))
-    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
-  fs::permissions(dst, fs::perms::owner_write, fs::perm_options::add);
-  return dst;
+  return test::writable_copy(fixture(name), name + "-" + tag);
 }
 
 // tiny-bert-cased-cls with a Dense (Tanh, 128 → 24) and a Normalize module
