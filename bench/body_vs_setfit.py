@@ -49,6 +49,9 @@ SETFIT = textwrap.dedent(
     torch.set_num_threads(threads)
     data = np.load(jobs, allow_pickle=True)
     model = SetFitModel.from_pretrained(model_dir, device="cpu")
+    # TrainingArguments.max_length reaches the tokenizer of a differentiable
+    # head only; the body truncates at its own max_seq_length.
+    model.model_body.max_seq_length = opts["max_seq_length"]
     args = TrainingArguments(batch_size=opts["batch_size"], num_epochs=opts["epochs"], num_iterations=opts["iterations"],
                              max_length=opts["max_seq_length"], seed=opts["seed"], report_to="none",
                              show_progress_bar=False, save_strategy="no", use_amp=False)
@@ -123,8 +126,12 @@ def main():
                     "max_seq_length": args.max_seq_length, "seed": k}
             if "ours" in args.engines:
                 rows[f"ours {threads}t"] = run_ours(texts, y, train, test, opts, threads)
+                print(f"  split {k}, ours, {threads} thread(s): trained in {rows[f'ours {threads}t'][0]:.1f} s",
+                      file=sys.stderr, flush=True)
             if "setfit" in args.engines:
                 rows[f"setfit {threads}t"] = run_setfit(texts, y, train, test, opts, threads)
+                print(f"  split {k}, SetFit, {threads} thread(s): trained in {rows[f'setfit {threads}t'][0]:.1f} s",
+                      file=sys.stderr, flush=True)
         for name, (seconds, A, B) in rows.items():
             accuracy, silhouette = scores(A, B, y[train], y[test])
             shown = "" if seconds is None else f"{seconds:.1f}"
