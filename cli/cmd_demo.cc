@@ -2,6 +2,8 @@
 // train FeedForwardTuners with hidden_dim 200 and 10 on a small training set,
 // and compare raw and tuned embeddings of a larger test set: logistic
 // regression accuracy, PCA charts and the silhouette of the PCA points.
+// With --body, also finetune the sentence encoder's transformer itself on
+// pairs drawn from the training labels (BodyFinetuner) and add its space.
 // Everything is computed before the first file is written.
 #include <chrono>
 #include <iostream>
@@ -10,6 +12,7 @@
 #include <numeric>
 
 #include "commands.h"
+#include "embetter/body_finetuner.h"
 #include "data_path.h"
 #include "embetter/error.h"
 #include "embetter/explorer.h"
@@ -44,6 +47,9 @@ struct DemoOptions {
   int epochs = 500;
   bool data_given = false;
   bool explore = false;  // also write explore.html (+ explore-raw.npy)
+  bool body = false;     // also finetune the transformer itself (sentence encoders only)
+  int body_iterations = 2;
+  int body_max_seq_length = 128;
 };
 
 struct Split {
@@ -68,9 +74,12 @@ class Demo {
     EMB_CHECK(!fs::exists(out, ec) || fs::is_directory(out, ec), "--out ", o_.out, ": exists and is not a folder");
     const fs::path data = find_demo_data(o_.data, o_.data_given);
     load(data);
+    if (o_.body && !o_.encoder.empty()) check_body_encoder();   // before the minutes of encoding
     encode();
+    if (o_.body) check_body_encoder();
     evaluate("raw (" + encoder_ + ")", "pca-original.png", "Original embeddings", "raw", encoded_.train, encoded_.test);
     for (int hidden : {200, 10}) tune_and_evaluate(hidden);
+    if (o_.body) finetune_body_and_evaluate();
     write(out);
   }
 
@@ -167,6 +176,51 @@ class Demo {
              "tuned, hidden_dim=" + std::to_string(hidden_dim), train, test);
   }
 
+  static constexpr const char* kSentencePrefix = "sentence:";
+  void check_body_encoder() const {
+    const std::string& spec = encoder_.empty() ? o_.encoder : encoder_;
+    EMB_CHECK(spec.rfind(kSentencePrefix, 0) == 0, "--body finetunes a sentence-transformers model; the encoder is '",
+              spec, "' (use --encoder sentence:MODEL)");
+  }
+
+  // SetFit's recipe on the training texts: pairs from the labels, one epoch
+  // of the cosine-similarity loss through the transformer, then both parts
+  // encoded by the finetuned model.
+  void finetune_body_and_evaluate() {
+    const std::string model = encoder_.substr(std::string_view(kSentencePrefix).size());
+    const auto pairs = label_pairs(train_.labels, o_.body_iterations, o_.seed);
+    std::vector<std::string> first, second;
+    std::vector<float> similarity;
+    for (const auto& p : pairs) {
+      first.push_back(train_.texts[p.first]);
+      second.push_back(train_.texts[p.second]);
+      similarity.push_back(p.label);
+    }
+    auto body = BodyFinetuner::load(model, o_.body_max_seq_length);
+    BodyTrainingOptions t;
+    const auto steps = static_cast<int>((pairs.size() + static_cast<std::size_t>(t.batch_size) - 1) /
+                                        static_cast<std::size_t>(t.batch_size));
+    t.warmup_steps = (steps + 9) / 10;   // SetFit's warm-up proportion, 0.1
+    t.random_state = o_.seed;
+    console_.step("finetuning " + model + "'s transformer on " + std::to_string(pairs.size()) + " pairs from the " +
+                  std::to_string(train_.texts.size()) + " training texts (" + std::to_string(steps) + " steps)");
+    ProgressBar bar(console_, "body");
+    t.progress = bar.callback();
+    timed("finetune the transformer (" + std::to_string(pairs.size()) + " pairs)",
+          [&] { body.fit(first, second, similarity, t); });
+    bar.finish();
+    Matrix train, test;
+    timed("encode " + std::to_string(train_.texts.size() + test_.texts.size()) + " texts (finetuned transformer)", [&] {
+      train = body.encode(train_.texts);
+      test = body.encode(test_.texts);
+    });
+    body_description_ = "BodyFinetuner (the transformer itself): " + std::to_string(o_.body_iterations) + " rounds of SetFit's pairs (" +
+                   std::to_string(pairs.size()) + "), one epoch, batches of 16, cosine-similarity loss, AdamW at 2e-5 "
+                   "with 10% warm-up, " + std::to_string(o_.body_max_seq_length) + " tokens per text";
+    evaluate("body-finetuned", "pca-finetuned-body.png", "Finetuned transformer (SetFit's pairs)", "body-finetuned",
+             train, test);
+  }
+
   void evaluate(const std::string& name, const std::string& chart_file, const std::string& title,
                 const std::string& space, const Matrix& train, const Matrix& test) {
     EmbeddingOutcome outcome;
@@ -209,6 +263,7 @@ class Demo {
                      ", objective=" + objective_name(FeedForwardTunerParams{}.objective) +
                      ") with hidden_dim=200 and hidden_dim=10, trained on the " + std::to_string(o_.train_size) +
                      " training embeddings; the charts and scores use the hidden layer's activations";
+    if (!body_description_.empty()) report_.tuners += "; " + body_description_;
     if (o_.explore) write_explorer_page(out);
     io::write_file_atomic(out / "report.md", render_markdown(report_));
     io::write_file_atomic(out / "report.html", render_html(report_));
@@ -242,6 +297,7 @@ class Demo {
   EncodedSplit encoded_;
   DemoReport report_;
   std::vector<PendingChart> charts_;
+  std::string body_description_;   // --body: how the transformer was finetuned
 };
 
 }  // namespace
@@ -271,6 +327,13 @@ Command add_demo_command(CLI::App& app, const GlobalOptions& global) {
                 "Also write explore.html, the explorer page of the test texts in every space (docs/explorer.md), "
                 "and explore-raw.npy, their raw embeddings");
   cmd->add_option("--epochs", o->epochs, "Training epochs of each tuner")->capture_default_str()->check(CLI::Range(1, 1 << 24));
+  cmd->add_flag("--body", o->body,
+                "Also finetune the sentence encoder's transformer itself on pairs drawn from the training labels "
+                "(SetFit's recipe; minutes on a laptop) and add its space to the charts and the report");
+  cmd->add_option("--body-iterations", o->body_iterations, "--body: rounds of pair drawing")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 16));
+  cmd->add_option("--body-max-seq-length", o->body_max_seq_length, "--body: tokens per text while finetuning")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 20));
   return [o, data, &global] {
     o->data_given = data->count() > 0;
     Demo(*o, global).run();

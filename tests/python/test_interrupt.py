@@ -101,6 +101,20 @@ def test_ctrl_c_stops_feed_forward_tuner_fit():
     )
 
 
+def test_ctrl_c_stops_body_finetuning():
+    folder = require(SHARED / "fixtures" / "sbert" / "tiny-bert")
+    interrupt(
+        setup=f"""
+        from embetter.finetune import SbertLearner
+        texts = ["a review of a film %d" % i for i in range(400)]
+        learner = SbertLearner({str(folder)!r}, epochs=100_000, random_state=0)   # hours without the signal
+        """,
+        call="learner.fit(texts, texts[::-1], [1.0] * 400)",
+        # The weights from before the interrupted epoch stay, ready to use.
+        after="assert learner.transform(['again']).shape[0] == 1",
+    )
+
+
 def test_ctrl_c_stops_sentence_encoder_transform():
     folder = require(SHARED / "fixtures" / "sbert" / "tiny-bert")
     interrupt(

@@ -49,6 +49,19 @@ def _check_loss(loss):
     return loss
 
 
+def _fit_keeping_epochs(estimator, model, *args, **kwargs):
+    """model.fit, then the model becomes the estimator's. On Ctrl-C too: the
+    core has put back the weights from before the interrupted epoch, so the
+    estimator keeps the epochs that finished (none: the model it started from)."""
+    try:
+        losses = model.fit(*args, **kwargs)
+    except KeyboardInterrupt:
+        estimator._model = model
+        raise
+    estimator._model = model
+    return losses
+
+
 class SbertLearner(BaseEstimator):
     """Finetunes a sentence-transformers model on pairs of texts, as the
     original's ``SbertLearner`` does with ``SentenceTransformer.fit``, but in
@@ -97,11 +110,10 @@ class SbertLearner(BaseEstimator):
             y = np.zeros(0, dtype=np.float32)
         y = np.asarray(y, dtype=np.float32).ravel()
         model = _core.BodyFinetuner(_model_name(self.sent_tfm), _max_seq_length(self.sent_tfm))
-        self.loss_curve_ = model.fit(
-            X1, X2, y.tolist(), loss=loss, batch_size=int(self.batch_size), epochs=int(self.epochs),
+        self.loss_curve_ = _fit_keeping_epochs(
+            self, model, X1, X2, y.tolist(), loss=loss, batch_size=int(self.batch_size), epochs=int(self.epochs),
             warmup_steps=int(self.warmup_steps), learning_rate=float(self.learning_rate), weight_decay=0.01,
             max_grad_norm=1.0, dropout=True, shuffle=True, random_state=seed_of(self.random_state))
-        self._model = model
         return self
 
     def transform(self, X, y=None):
@@ -186,14 +198,13 @@ class BodyTuner(TransformerMixin, BaseEstimator):
         steps = math.ceil(len(first) / int(self.batch_size)) * int(self.epochs)
         max_len = int(self.max_seq_length) if self.max_seq_length else _max_seq_length(self.encoder)
         model = _core.BodyFinetuner(_model_name(self.encoder), max_len)
-        self.loss_curve_ = model.fit(
-            [X[i] for i in first], [X[i] for i in second], labels.tolist(), loss=loss,
+        self.n_pairs_ = len(first)
+        self.loss_curve_ = _fit_keeping_epochs(
+            self, model, [X[i] for i in first], [X[i] for i in second], labels.tolist(), loss=loss,
             batch_size=int(self.batch_size), epochs=int(self.epochs),
             warmup_steps=math.ceil(float(self.warmup_proportion) * steps), learning_rate=float(self.learning_rate),
             weight_decay=0.01, max_grad_norm=1.0, dropout=True, shuffle=True,
             random_state=None if seed is None else seed + 1)
-        self._model = model
-        self.n_pairs_ = len(first)
         return self
 
     def transform(self, X, y=None):

@@ -1,42 +1,15 @@
 #include "train/body/attention.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "core/blas_threads.h"
 #include "embetter/threads.h"
 #include "train/body/layer_ops.h"
+#include "train/body/parallel.h"
 
 namespace emb::train::body {
 namespace {
-
-// Runs f(pair, worker) for every pair on up to `workers` threads (the
-// calling one included); the first exception is rethrown here.
-template <class F>
-void for_each_pair(std::size_t pairs, std::size_t workers, F&& f) {
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto work = [&](std::size_t w) {
-    try {
-      for (std::size_t p = next++; p < pairs; p = next++) f(p, w);
-    } catch (...) {
-      std::lock_guard lock(error_mutex);
-      if (!error) error = std::current_exception();
-      next = pairs;
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
-  work(0);
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
-}
 
 struct Head {
   std::size_t first, t, index;   ///< the sequence's first row, its tokens, its index
@@ -97,7 +70,7 @@ void attention_forward(const AttentionBatch& b, const float* qkv, float* context
   if (b.offsets.size() < 2) return;
   const std::size_t workers = prepare(b, 1, s);
   const SingleThreadedBlas one_blas_thread;   // the pairs run in parallel instead
-  for_each_pair((b.offsets.size() - 1) * b.heads, workers, [&](std::size_t pair, std::size_t w) {
+  for_each_index((b.offsets.size() - 1) * b.heads, workers, [&](std::size_t pair, std::size_t w) {
     const Head h = head_of(b, pair);
     float* p = s.workers[w].data();
     probabilities(b, qkv, h, p);
@@ -115,7 +88,7 @@ void attention_backward(const AttentionBatch& b, const float* qkv, const float* 
   if (bias) s.bias_partials.assign(pairs * b.buckets, 0.0f);
   {
     const SingleThreadedBlas one_blas_thread;
-    for_each_pair(pairs, workers, [&](std::size_t pair, std::size_t w) {
+    for_each_index(pairs, workers, [&](std::size_t pair, std::size_t w) {
       const Head h = head_of(b, pair);
       const std::size_t t = h.t, tt = t * t;
       float* p = s.workers[w].data();   // the probabilities

@@ -7,6 +7,7 @@
 #include "encoders/sentence_model.h"
 #include "nn/weight_reader.h"
 #include "train/body/layer_ops.h"
+#include "train/body/parallel.h"
 
 namespace emb::train::body {
 namespace fs = std::filesystem;
@@ -70,6 +71,33 @@ void fill_positions(std::span<const std::int32_t> ids, int padding_idx, std::int
 void check_probability(float p, const char* what) {
   EMB_CHECK(p >= 0.f && p <= 1.f, "SentenceBody::forward: ", what, " dropout ", p,
             " is not a probability in [0, 1]");
+}
+
+// The element-wise steps over whole batches, one contiguous chunk per thread
+// (parallel.h): at 2 threads, running them on one thread left the other idle
+// for a fifth of each training step.
+constexpr std::size_t kMinChunk = std::size_t{1} << 15;   // values per thread, at least
+
+void activate_all(const float* x, std::size_t n, nn::Activation act, float* y) {
+  for_each_chunk(n, kMinChunk, [&](std::size_t b, std::size_t e) { activate(x + b, e - b, act, y + b); });
+}
+void activation_backward_all(const float* x, std::size_t n, nn::Activation act, float* dy) {
+  for_each_chunk(n, kMinChunk, [&](std::size_t b, std::size_t e) { activation_backward(x + b, e - b, act, dy + b); });
+}
+void normalize_all(float* x, std::size_t rows, std::size_t cols, float eps, float* rstd) {
+  for_each_chunk(rows, kMinChunk / cols + 1, [&](std::size_t b, std::size_t e) {
+    normalize_rows(x + b * cols, e - b, cols, eps, rstd + b);
+  });
+}
+void affine_all(const float* x_hat, std::size_t rows, std::size_t cols, const float* gamma, const float* beta,
+                float* y) {
+  for_each_chunk(rows, kMinChunk / cols + 1, [&](std::size_t b, std::size_t e) {
+    affine(x_hat + b * cols, e - b, cols, gamma, beta, y + b * cols);
+  });
+}
+// The masks are indexed from the tensor's first value, so chunks see the same ones.
+void dropout_all(const DropoutMask& mask, float* x, std::size_t n) {
+  for_each_chunk(n, kMinChunk, [&](std::size_t b, std::size_t e) { mask.apply(x + b, e - b, b); });
 }
 
 }  // namespace
@@ -257,7 +285,7 @@ void SentenceBody::embed(std::span<const std::span<const std::int32_t>> sequence
     }
   }
   tape.rstd0_.resize(rows);
-  normalize_rows(tape.norm0_.data(), rows, h, c.layer_norm_eps, tape.rstd0_.data());
+  normalize_all(tape.norm0_.data(), rows, h, c.layer_norm_eps, tape.rstd0_.data());
   tape.offsets_ = std::move(offsets);
   tape.layers_.resize(c.num_layers);
   tape.hidden_state_.resize(rows, h);
@@ -270,12 +298,12 @@ void SentenceBody::layer_input(std::size_t l, const Tape& tape, float* out) cons
   const std::size_t rows = tape.offsets_.back(), h = spec_.config.hidden_size;
   if (l == 0) {
     const auto& norm = weights_.embedding_norm;
-    affine(tape.norm0_.data(), rows, h, norm.gamma.data(), norm.beta.data(), out);
+    affine_all(tape.norm0_.data(), rows, h, norm.gamma.data(), norm.beta.data(), out);
     const DropoutMask mask = hidden_mask(tape, DropoutSite::Embeddings, 0);
-    if (mask.active()) mask.apply(out, rows * h, 0);
+    if (mask.active()) dropout_all(mask, out, rows * h);
   } else {
     const auto& norm = weights_.layers[l - 1].output_norm;
-    affine(tape.layers_[l - 1].norm2.data(), rows, h, norm.gamma.data(), norm.beta.data(), out);
+    affine_all(tape.layers_[l - 1].norm2.data(), rows, h, norm.gamma.data(), norm.beta.data(), out);
   }
 }
 
@@ -301,12 +329,12 @@ void SentenceBody::layer_forward(std::size_t l, Tape& tape) const {
     gemm(false, true, rows, h, in_cols, 1.0f, in, in_cols, out_proj.weight.data(), in_cols, 0.0f, y, h);
     add_bias(y, rows, h, out_proj.bias.data());
     const DropoutMask mask = hidden_mask(tape, site, l);
-    if (dropout && mask.active()) mask.apply(y, rows * h, 0);
+    if (dropout && mask.active()) dropout_all(mask, y, rows * h);
     x_hat.resize(rows, h);
     for (std::size_t i = 0; i < rows * h; ++i) x_hat.data()[i] = x[i] + y[i];
     rstd.resize(rows);
-    normalize_rows(x_hat.data(), rows, h, c.layer_norm_eps, rstd.data());
-    affine(x_hat.data(), rows, h, norm.gamma.data(), norm.beta.data(), x);
+    normalize_all(x_hat.data(), rows, h, c.layer_norm_eps, rstd.data());
+    affine_all(x_hat.data(), rows, h, norm.gamma.data(), norm.beta.data(), x);
   };
   residual_block(w.attention_output, tape.context_.data(), h, DropoutSite::AttentionOutput,
                  spec_.attention_output_dropout, w.attention_norm, saved.norm1, saved.rstd1);
@@ -315,7 +343,7 @@ void SentenceBody::layer_forward(std::size_t l, Tape& tape) const {
   gemm(false, true, rows, inter, h, 1.0f, x, h, w.intermediate.weight.data(), h, 0.0f, saved.inter.data(), inter);
   add_bias(saved.inter.data(), rows, inter, w.intermediate.bias.data());
   tape.ffn_.resize(rows, inter);
-  activate(saved.inter.data(), saved.inter.size(), c.activation, tape.ffn_.data());
+  activate_all(saved.inter.data(), saved.inter.size(), c.activation, tape.ffn_.data());
   residual_block(w.output, tape.ffn_.data(), inter, DropoutSite::FfnOutput, true, w.output_norm, saved.norm2,
                  saved.rstd2);
 }
@@ -360,19 +388,19 @@ void SentenceBody::layer_backward(std::size_t l, Tape& tape) {
                         d_norm.beta.data(), dr);
     std::copy_n(dr, rows * h, dp);
     const DropoutMask mask = hidden_mask(tape, site, l);
-    if (dropout && mask.active()) mask.apply(dp, rows * h, 0);
+    if (dropout && mask.active()) dropout_all(mask, dp, rows * h);
   };
 
   // Feed-forward block.
   norm_and_dropout(tape.d_hidden_.data(), saved.norm2, saved.rstd2, w.output_norm, g.output_norm,
                    DropoutSite::FfnOutput, true);
   add_column_sums(dp, rows, h, g.output.bias.data());
-  activate(saved.inter.data(), saved.inter.size(), c.activation, ffn);
+  activate_all(saved.inter.data(), saved.inter.size(), c.activation, ffn);
   gemm(true, false, h, inter, rows, 1.0f, dp, h, ffn, inter, 1.0f, g.output.weight.data(), inter);
   gemm(false, false, rows, inter, h, 1.0f, dp, h, w.output.weight.data(), inter, 0.0f, ffn, inter);
-  activation_backward(saved.inter.data(), saved.inter.size(), c.activation, ffn);
+  activation_backward_all(saved.inter.data(), saved.inter.size(), c.activation, ffn);
   add_column_sums(ffn, rows, inter, g.intermediate.bias.data());
-  affine(saved.norm1.data(), rows, h, w.attention_norm.gamma.data(), w.attention_norm.beta.data(),
+  affine_all(saved.norm1.data(), rows, h, w.attention_norm.gamma.data(), w.attention_norm.beta.data(),
          tape.input_.data());
   gemm(true, false, inter, h, rows, 1.0f, ffn, inter, tape.input_.data(), h, 1.0f, g.intermediate.weight.data(), h);
   gemm(false, false, rows, h, inter, 1.0f, ffn, inter, w.intermediate.weight.data(), h, 1.0f, dr, h);
@@ -405,7 +433,7 @@ void SentenceBody::embedding_backward(Tape& tape) {
   const std::size_t rows = tape.offsets_.back(), h = c.hidden_size;
   float* d = tape.d_hidden_.data();
   const DropoutMask mask = hidden_mask(tape, DropoutSite::Embeddings, 0);
-  if (mask.active()) mask.apply(d, rows * h, 0);
+  if (mask.active()) dropout_all(mask, d, rows * h);
   layer_norm_backward(d, tape.norm0_.data(), tape.rstd0_.data(), rows, h, weights_.embedding_norm.gamma.data(),
                       grads_.embedding_norm.gamma.data(), grads_.embedding_norm.beta.data(), d);
   for (std::size_t r = 0; r < rows; ++r) {

@@ -89,6 +89,29 @@ TEST(CliDemo, SentenceEncoderOnASmallSliceNamesTheModelInTheReport) {
   EXPECT_NE(r.out.find("CPU kernels: " + kernel_isa()), std::string::npos) << r.out;
 }
 
+TEST(CliDemo, BodyAddsTheFinetunedTransformersSpace) {
+  const fs::path data = shared_dir() / "data" / "imdb-5000.jsonl";
+  const fs::path model = shared_dir() / "fixtures" / "sbert" / "tiny-bert";
+  EMB_REQUIRE_FIXTURE(data);
+  EMB_REQUIRE_FIXTURE(model / "model.safetensors");
+  const fs::path out = temp_dir() / "demo-body";
+  const CliResult r = run_cli({"demo", "--data", data.string(), "--train-size", "20", "--test-size", "30", "--epochs",
+                               "3", "--out", out.string(), "--encoder", "sentence:" + model.string(), "--body",
+                               "--body-iterations", "1", "--body-max-seq-length", "32"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out / "pca-finetuned-body.png"));
+  const std::string md = slurp(out / "report.md");
+  EXPECT_NE(md.find("| body-finetuned | 128 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("BodyFinetuner (the transformer itself): 1 rounds of SetFit's pairs (40)"), std::string::npos) << md;
+  EXPECT_NE(md.find("finetune the transformer (40 pairs)"), std::string::npos) << md;
+
+  CliInputs in;
+  expect_bad_input(run_cli({"demo", "--data", in.labels_jsonl.string(), "--label-field", "meta.label", "--train-size",
+                            "20", "--test-size", "30", "--encoder", "lite", "--body", "--out",
+                            (in.dir / "body-lite").string()}),
+                   {"--body finetunes a sentence-transformers model", "'lite'"}, in.dir / "body-lite");
+}
+
 TEST(CliDemo, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
   const CliInputs in;
   const fs::path out = in.dir / "demo-out";
