@@ -20,7 +20,7 @@ seconds=${1:-60}
 shift || true
 BUILD=build-asan
 ALL=(safetensors tokenizer_json tokenizer_encode sentence_folder model2vec_folder npy text_files tuner_files
-     lite_encoder word2vec)
+     lite_encoder word2vec image)
 targets=("$@")
 ((${#targets[@]})) || targets=("${ALL[@]}")
 

@@ -7,16 +7,24 @@
 # fuzz target (scripts/test_sanitizers.sh ci; SANITIZERS=0 leaves them out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where the run's time goes (CI must finish within 30 minutes on two cores).
+stage() { echo "[test.sh] $1 at ${SECONDS} s"; }
 bash scripts/setup.sh
+stage "setup done"
 bash scripts/build.sh
+stage "build done"
 (cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j 2 --timeout 1500)
+stage "ctest done"
 if [ "$(uname -m)" = x86_64 ]; then bash scripts/test_arm.sh; fi
+stage "AArch64 suite done"
 if [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then
   # Two runs: each folder's helpers are imported as `conftest`, so one run would
   # give tests/python the browser folder's module of that name.
-  PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q tests/python
+  PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q --durations=15 tests/python
   PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q tests/browser
+  stage "pytest done"
 fi
 if [ "${SANITIZERS:-1}" != 0 ]; then
   BUILD_DIR="${BUILD_DIR:-build}" bash scripts/test_sanitizers.sh ci
+  stage "sanitizers done"
 fi

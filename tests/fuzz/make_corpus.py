@@ -5,6 +5,8 @@
                           with a Dense module: the base the sentence_folder
                           target changes one file of;
   models/tiny-model2vec/  a model2vec folder of the same size (model2vec_folder);
+  corpus/image/           tiny JPEG, PNG and WebP files written by Pillow,
+                          with and without EXIF orientation (image_seeds);
   corpus/<target>/        seed inputs, small, each a valid file of its kind
                           (targets that pick a file or a tokenizer by the first
                           byte get that byte in front).
@@ -199,6 +201,36 @@ def main() -> None:
         pos += head[pos:pos + 1] == b"\n"
         lines += 1
     seed("word2vec", "bpemb-20.bin", b"20 25\n" + head[head.index(b"\n") + 1:pos])
+    image_seeds()
+
+
+def image_seeds() -> None:
+    """Small images of every kind the decoders take: grey, grey + alpha, RGB,
+    RGBA and palette; JPEG (baseline, progressive, with an EXIF orientation),
+    PNG (with an eXIf chunk) and WebP (lossy, lossless, with EXIF)."""
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    rgb = Image.fromarray(rng.integers(0, 256, size=(6, 9, 3), dtype=np.uint8), "RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6   # orientation: rotate 90° clockwise to display
+    images = {"grey": rgb.convert("L"), "grey-alpha": rgb.convert("LA"), "rgb": rgb, "rgba": rgb.convert("RGBA"),
+              "palette": rgb.convert("P")}
+    for name, image in images.items():
+        buf = io.BytesIO()
+        image.save(buf, "PNG", exif=exif if name == "rgb" else None)
+        seed("image", f"{name}.png", buf.getvalue())
+    for name, kwargs in {"baseline": {}, "progressive": {"progressive": True}, "exif": {"exif": exif},
+                         "grey": {}}.items():
+        buf = io.BytesIO()
+        (rgb.convert("L") if name == "grey" else rgb).save(buf, "JPEG", quality=80, **kwargs)
+        seed("image", f"{name}.jpg", buf.getvalue())
+    for name, kwargs in {"lossy": {"quality": 70}, "lossless": {"lossless": True}, "exif": {"exif": exif}}.items():
+        buf = io.BytesIO()
+        (rgb.convert("RGBA") if name == "lossless" else rgb).save(buf, "WEBP", **kwargs)
+        seed("image", f"{name}.webp", buf.getvalue())
 
 
 if __name__ == "__main__":
