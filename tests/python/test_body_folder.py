@@ -108,8 +108,8 @@ def test_writing_over_the_loaded_folder_and_errors(tmp_path):
                                  [("model.safetensors", "nope", 0, np.zeros(3, np.float32))])
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "todo.txt").write_text("mine")
+    (notes / "letter.txt").write_text("mine")
     with pytest.raises(ValueError, match="not a model folder"):
         _core._body_write_folder(str(source), str(notes), [])
-    assert (notes / "todo.txt").read_text() == "mine"
+    assert (notes / "letter.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "notes"]

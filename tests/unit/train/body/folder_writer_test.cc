@@ -237,10 +237,10 @@ TEST_F(FolderWriter, FollowsALinkAtTheTarget) {
 TEST_F(FolderWriter, RefusesToReplaceWhatIsNotAModelFolder) {
   const fs::path notes = dir_ / "notes";
   fs::create_directory(notes);
-  { std::ofstream(notes / "todo.txt") << "my data"; }
+  { std::ofstream(notes / "letter.txt") << "my data"; }
   EMB_EXPECT_THROW_WITH(write_sentence_folder(source_, {}, notes), InvalidArgument, "not a model folder");
-  EXPECT_EQ(io::read_file(notes / "todo.txt"), "my data");
-  EXPECT_EQ(entries_of(notes), std::vector<std::string>{"todo.txt"});
+  EXPECT_EQ(io::read_file(notes / "letter.txt"), "my data");
+  EXPECT_EQ(entries_of(notes), std::vector<std::string>{"letter.txt"});
 
   { std::ofstream(dir_ / "file") << "x"; }
   EMB_EXPECT_THROW_WITH(write_sentence_folder(source_, {}, dir_ / "file"), InvalidArgument, "is not a folder");
