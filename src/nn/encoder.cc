@@ -129,13 +129,7 @@ void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws,
     float* row = out + t * h;
     const float* word = weights_.word_embeddings.data() + static_cast<std::size_t>(id) * h;
     const float* pos = weights_.position_embeddings.data() + static_cast<std::size_t>(ws.positions[t]) * h;
-    // Summed in transformers' order: (word + token type) + position.
-    if (c.token_type_embeddings) {
-      const float* type = weights_.token_type_embedding.data();
-      for (std::size_t j = 0; j < h; ++j) row[j] = (word[j] + type[j]) + pos[j];
-    } else {
-      for (std::size_t j = 0; j < h; ++j) row[j] = word[j] + pos[j];
-    }
+    embedding_row(row, word, c.token_type_embeddings ? weights_.token_type_embedding.data() : nullptr, pos, h);
   }
   const auto& norm = weights_.embedding_norm;
   kernels::layer_norm(out, ids.size(), h, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps);

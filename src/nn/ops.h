@@ -26,6 +26,17 @@ struct LayerNormWeights {
   std::vector<float> gamma, beta;
 };
 
+/// One token's input row: word + position embeddings, plus the token-type
+/// embedding when `type` is not null, summed in transformers' order
+/// ((word + type) + position) so that inference and training agree bitwise.
+inline void embedding_row(float* row, const float* word, const float* type, const float* pos, std::size_t h) noexcept {
+  if (type) {
+    for (std::size_t j = 0; j < h; ++j) row[j] = (word[j] + type[j]) + pos[j];
+  } else {
+    for (std::size_t j = 0; j < h; ++j) row[j] = word[j] + pos[j];
+  }
+}
+
 /// y = act(x · weightᵀ + bias); y becomes x.rows() × out_features.
 void linear(const Matrix& x, const Linear& layer, Activation act, Matrix& y);
 

@@ -276,13 +276,7 @@ void SentenceBody::embed(std::span<const std::span<const std::int32_t>> sequence
     float* row = tape.norm0_.data() + r * h;
     const float* word = weights_.word_embeddings.data() + static_cast<std::size_t>(tape.ids_[r]) * h;
     const float* pos = weights_.position_embeddings.data() + static_cast<std::size_t>(tape.positions_[r]) * h;
-    // transformers' order: (word + token type) + position.
-    if (c.token_type_embeddings) {
-      const float* type = weights_.token_type_embedding.data();
-      for (std::size_t j = 0; j < h; ++j) row[j] = (word[j] + type[j]) + pos[j];
-    } else {
-      for (std::size_t j = 0; j < h; ++j) row[j] = word[j] + pos[j];
-    }
+    nn::embedding_row(row, word, c.token_type_embeddings ? weights_.token_type_embedding.data() : nullptr, pos, h);
   }
   tape.rstd0_.resize(rows);
   normalize_all(tape.norm0_.data(), rows, h, c.layer_norm_eps, tape.rstd0_.data());
