@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -496,9 +497,11 @@ TEST_F(FolderWriter, RemovesTheTemporariesOfKilledWritersOnly) {
   // Gone: only the dead writer's temporary. The live writer's stays, so does
   // an old model set aside (the only copy if a writer died between its
   // renames), and a name not of our pattern.
-  EXPECT_EQ(entries_of(dir_), (std::vector<std::string>{"model", "model.old-" + dead + "-abc123",
-                                                         "model.tmp-" + alive + "-abc123",
-                                                         "model.tmp-" + dead + "-mine"}));
+  // entries_of sorts by name, and the pids' digits decide the order: sort the expectation too.
+  std::vector<std::string> expected{"model", "model.old-" + dead + "-abc123", "model.tmp-" + alive + "-abc123",
+                                    "model.tmp-" + dead + "-mine"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(entries_of(dir_), expected);
 }
 
 TEST_F(FolderWriter, LeavesOutStaleWeightsAndRepositoryBookkeeping) {
