@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
+  ccache  # the wheel's build (scripts/test_wheel.sh) reuses the main build's objects
   libeigen3-dev libopenblas-dev libdnnl-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev
   libcurl4-openssl-dev libsqlite3-dev libcairo2-dev libsentencepiece-dev
   libjpeg62-turbo-dev libpng-dev libwebp-dev  # image decoding (src/image)
