@@ -55,4 +55,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "${VPIP[@]}" --no-deps --target .venv/reference-embetter embetter==0.9.1
   echo "$want" >"$stamp"
 fi
+# The original's sdist, for the README.md its wheel lacks: tests/python/
+# test_original_readme.py runs the README's Python blocks against our package.
+# (Its tests/ are the wheel's; its docs/ folder is on PyPI in neither.)
+SDIST=.venv/reference-embetter-sdist
+if [ ! -f "$SDIST/embetter-0.9.1/README.md" ]; then
+  echo "setup: fetching the original embetter 0.9.1 sdist" >&2
+  tmp=$(mktemp -d)
+  .venv/bin/python -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
+    embetter==0.9.1 -d "$tmp"
+  mkdir -p "$tmp/unpacked" && tar -xzf "$tmp/embetter-0.9.1.tar.gz" -C "$tmp/unpacked"
+  rm -rf "$SDIST" && mv "$tmp/unpacked" "$SDIST" && rm -rf "$tmp"
+fi
 echo "setup: done" >&2

@@ -1,4 +1,5 @@
-"""Runs docs/finetuning.md's code blocks end to end, as one script, and README's Python example."""
+"""Runs docs/finetuning.md's code blocks end to end, as one script, and README's Python example;
+checks that docs/python.md's table names every public name of the original 0.9.1."""
 import os
 import re
 from pathlib import Path
@@ -44,3 +45,54 @@ def test_readme_python_example_runs(shared, minilm, capsys):
     exec(compile(block.replace("../shared/data/imdb-5000.jsonl", str(data)), "README.md", "exec"), namespace)
     accuracy = float(capsys.readouterr().out.strip().splitlines()[-1])
     assert 0.6 < accuracy <= 1.0
+
+
+def original_public_names(package: Path) -> dict[str, set[str]]:
+    """{module: names} the original's public modules offer: their __all__, or
+    else what they define or import from embetter at top level (read from the
+    source, so that optional libraries missing here hide no name)."""
+    import ast
+
+    def statements(body):
+        for node in body:
+            if isinstance(node, ast.Try):  # the original's optional imports
+                handlers = [s for h in node.handlers for s in h.body]
+                yield from statements(node.body + handlers + node.orelse + node.finalbody)
+            else:
+                yield node
+
+    files = [package / "__init__.py", *sorted(package.glob("[!_]*.py")), *sorted(package.glob("[!_]*/__init__.py"))]
+    out = {}
+    for path in files:
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        names, declared = set(), None
+        for node in statements(ast.parse(path.read_text()).body):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id == "__all__":
+                        declared = set(ast.literal_eval(node.value))
+                    elif isinstance(target, ast.Name):
+                        names.add(target.id)
+            elif isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").startswith("embetter")):
+                names.update(a.asname or a.name for a in node.names)
+        out[module] = declared if declared is not None else {
+            n for n in names if not n.startswith("_") or n in ("__version__", "__title__")
+        }
+    return out
+
+
+def test_python_md_lists_every_public_name_of_the_original():
+    package = require(ROOT / ".venv" / "reference-embetter" / "embetter")
+    text = (ROOT / "docs" / "python.md").read_text()
+    table = text.split("## Every public name of the original 0.9.1, and ours", 1)[1].split("\n## ", 1)[0]
+    first_column = " ".join(row.split("|")[1] for row in table.splitlines() if row.startswith("| `"))
+    names = original_public_names(package)
+    assert "ClipEncoder" in names["embetter.multi"] and "__version__" in names["embetter"]
+    missing = sorted(
+        f"{module}.{name}" for module, found in names.items() for name in found
+        if not re.search(rf"`(?:[\w.]+\.)?{re.escape(name)}`", first_column)
+    )
+    assert not missing, f"public names of the original missing from docs/python.md's table: {missing}"

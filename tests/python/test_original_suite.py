@@ -39,6 +39,12 @@ def outcomes(tmp_path):
     if cat.exists():
         (tmp_path / "tests" / "data").mkdir(parents=True, exist_ok=True)
         shutil.copy(cat, tmp_path / "tests" / "data" / cat.name)
+    # Its test_readme checks README.md in the working directory: the sdist's
+    # (scripts/setup.sh fetches it; tests/python/test_original_readme.py runs
+    # its blocks one by one, against the original too).
+    readme = ROOT / ".venv" / "reference-embetter-sdist" / "embetter-0.9.1" / "README.md"
+    if readme.exists():
+        shutil.copy(readme, tmp_path / "README.md")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "python"), HF_HUB_OFFLINE="1")
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "--import-mode=importlib", "-p", "no:cacheprovider",
