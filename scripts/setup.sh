@@ -53,6 +53,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # the same import name as our package, so it lives apart in its own folder;
   # tests and benchmarks import it in a subprocess with PYTHONPATH pointing there.
   "${VPIP[@]}" --no-deps --target .venv/reference-embetter embetter==0.9.1
+  # timm, the oracle of the timm preprocessing (tests/oracles/preprocess_oracle.py),
+  # needs torchvision; the only torchvision for torch 2.13 here is a CUDA build,
+  # which in the main environment breaks transformers' import. Both live apart;
+  # the oracle alone puts the folder on its path.
+  "${VPIP[@]}" --no-deps --upgrade --target .venv/timm-oracle timm==1.0.31 torchvision==0.28.0
   echo "$want" >"$stamp"
 fi
 # The original's sdist, for the README.md its wheel lacks: tests/python/

@@ -70,6 +70,71 @@ Image read_image(const std::string& path, const ImageReadOptions& options = {});
 /// (not composited).
 Image to_rgb(const Image& image);
 
+/// Pillow's resampling filters, with the values of PIL.Image.Resampling (the
+/// integers of a transformers preprocessor_config.json's "resample").
+enum class Resample { Nearest = 0, Lanczos = 1, Bilinear = 2, Bicubic = 3, Box = 4, Hamming = 5 };
+
+/// Pillow's Image.resize((width, height), filter) of an 8-bit image of any of
+/// the four layouts, equal to Pillow's pixels bit for bit (its two separable
+/// passes, fixed-point coefficients and rounding; RGBA is resized
+/// premultiplied as Pillow does). width and height must be > 0 and the result
+/// at most kDefaultMaxImagePixels (InvalidArgument otherwise).
+Image resize(const Image& image, std::size_t width, std::size_t height, Resample filter);
+
+/// A transformers CLIPImageProcessor's settings (preprocessor_config.json).
+/// Defaults are those of openai/clip-vit-base-patch32.
+struct ClipPreprocessConfig {
+  bool do_resize = true;
+  /// size {"shortest_edge": N} (or a bare int): the shorter side becomes N,
+  /// the longer one keeps the aspect ratio. size {"height": H, "width": W}
+  /// sets resize_height/resize_width instead (shortest_edge = 0): an exact resize.
+  int shortest_edge = 224;
+  int resize_height = 0;
+  int resize_width = 0;
+  Resample resample = Resample::Bicubic;
+  bool do_center_crop = true;
+  int crop_height = 224;
+  int crop_width = 224;
+  bool do_rescale = true;
+  double rescale_factor = 1.0 / 255.0;
+  bool do_normalize = true;
+  std::vector<float> image_mean{0.48145466f, 0.4578275f, 0.40821073f};
+  std::vector<float> image_std{0.26862954f, 0.26130258f, 0.27577711f};
+  bool do_convert_rgb = true;
+};
+
+/// Reads a transformers preprocessor_config.json; errors (ModelLoadError) name
+/// the file and the key.
+ClipPreprocessConfig read_clip_preprocess_config(const std::string& path);
+
+/// CLIPImageProcessor's pixel_values for one image (its Pillow backend, which
+/// transformers 5 uses without torchvision): 3 × H × W float32, channels
+/// first (H × W the crop size, or the resized size without a crop). The image
+/// may have any of the four layouts: with do_convert_rgb, alpha is composited
+/// onto white and grey repeated, as transformers' convert_to_rgb does (without
+/// it the image must be RGB). Thread-safe.
+std::vector<float> preprocess_clip(const Image& image, const ClipPreprocessConfig& config);
+
+/// timm's evaluation transform (timm.data.create_transform of
+/// resolve_data_config, is_training=False). Defaults: mobilenetv3_large_100.
+struct TimmPreprocessConfig {
+  int input_height = 224;  ///< input_size (3, H, W)
+  int input_width = 224;
+  /// "bicubic", "bilinear", "nearest", "lanczos", "box" or "hamming".
+  std::string interpolation = "bicubic";
+  double crop_pct = 0.875;
+  /// "center", "squash" or "border".
+  std::string crop_mode = "center";
+  /// As timm's config holds them (Python floats); Normalize uses them as float32.
+  std::vector<double> mean{0.485, 0.456, 0.406};
+  std::vector<double> std{0.229, 0.224, 0.225};
+};
+
+/// timm's eval transform of one image converted to RGB as Pillow's
+/// convert("RGB") (alpha dropped): 3 × input_height × input_width float32,
+/// channels first. Thread-safe.
+std::vector<float> preprocess_timm(const Image& image, const TimmPreprocessConfig& config);
+
 /// The orientation tag (0x0112) of IFD0 of an EXIF block (a TIFF header, with
 /// or without the leading "Exif\0\0"); 1 when absent, malformed or out of 1..8.
 int exif_orientation(std::span<const std::uint8_t> exif);

@@ -14,6 +14,7 @@ void register_finetune(py::module_& m);
 void register_text(py::module_& m);
 void register_explore(py::module_& m);
 void register_image(py::module_& m);
+void register_preprocess(py::module_& m);
 void register_body(py::module_& m);
 void register_body_folder(py::module_& m);
 void register_body_optim(py::module_& m);
@@ -55,6 +56,7 @@ PYBIND11_MODULE(_core, m) {
   emb::py_bind::register_text(m);
   emb::py_bind::register_explore(m);
   emb::py_bind::register_image(m);
+  emb::py_bind::register_preprocess(m);
   emb::py_bind::register_body(m);
   emb::py_bind::register_body_folder(m);
   emb::py_bind::register_body_optim(m);
