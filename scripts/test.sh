@@ -2,7 +2,7 @@
 # Sets up (Debian packages, .venv), builds, then runs every test: the C++
 # suites under CTest (every kernel at every instruction-set level this CPU
 # runs), the NEON kernels cross-built for AArch64 under qemu, the Python
-# suites under pytest, then the C++ suites again under AddressSanitizer +
+# suites under pytest, the wheel (scripts/test_wheel.sh), then the C++ suites again under AddressSanitizer +
 # UndefinedBehaviorSanitizer and ThreadSanitizer with a short run of every
 # fuzz target (scripts/test_sanitizers.sh ci; SANITIZERS=0 leaves them out).
 set -euo pipefail
@@ -24,6 +24,9 @@ if [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then
   PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/python -m pytest -q tests/browser
   stage "pytest done"
 fi
+# The manylinux wheel, installed into a fresh virtual environment and run there.
+bash scripts/test_wheel.sh
+stage "wheel done"
 if [ "${SANITIZERS:-1}" != 0 ]; then
   BUILD_DIR="${BUILD_DIR:-build}" bash scripts/test_sanitizers.sh ci
   stage "sanitizers done"

@@ -1,7 +1,7 @@
 """What `pip install .` would install, read without building: the wheel metadata
-scikit-build-core derives from pyproject.toml. (A real `pip install .` compiles the
-whole core, too slow for the suite; README's install section gives the command,
-verified by hand.)"""
+scikit-build-core derives from pyproject.toml. (scripts/test_wheel.sh, in the
+test command, builds the real wheel, installs it into a fresh environment and
+runs it there.)"""
 import subprocess
 import sys
 from email.parser import Parser
