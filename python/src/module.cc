@@ -19,6 +19,7 @@ void register_body(py::module_& m);
 void register_body_folder(py::module_& m);
 void register_body_optim(py::module_& m);
 void register_body_finetuner(py::module_& m);
+void register_clip(py::module_& m);
 }  // namespace emb::py_bind
 
 PYBIND11_MODULE(_core, m) {
@@ -61,4 +62,5 @@ PYBIND11_MODULE(_core, m) {
   emb::py_bind::register_body_folder(m);
   emb::py_bind::register_body_optim(m);
   emb::py_bind::register_body_finetuner(m);
+  emb::py_bind::register_clip(m);
 }

@@ -24,8 +24,9 @@
 namespace emb::cpu {
 
 /// Element-wise functions applied after a linear layer, named as in
-/// transformers' ACT2FN / sentence-transformers' Dense.
-enum class Activation { Identity, GeluErf, GeluTanh, Relu, Tanh, Silu, Sigmoid };
+/// transformers' ACT2FN / sentence-transformers' Dense. QuickGelu is CLIP's
+/// "quick_gelu", x · σ(1.702 x).
+enum class Activation { Identity, GeluErf, GeluTanh, Relu, Tanh, Silu, Sigmoid, QuickGelu };
 
 /// Applied to each output of a product once its sum is complete:
 /// y[r, c] = activation(y[r, c] + bias[c]) (bias may be null), the same

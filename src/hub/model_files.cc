@@ -11,8 +11,34 @@ namespace {
 
 using Json = nlohmann::json;
 
+// A CLIP checkpoint (embetter/clip_encoder.h): its tokenizer may be
+// vocab.json + merges.txt, and its images need the preprocessor settings.
+void clip_files(FileSource& src, const std::string& dir) {
+  for (const char* name : {"tokenizer_config.json", "special_tokens_map.json", "sentence_bert_config.json"})
+    src.get(dir + name, Need::Optional);
+  if (!src.get(dir + "tokenizer.json", Need::Optional)) {
+    src.get(dir + "vocab.json", Need::Required);
+    src.get(dir + "merges.txt", Need::Required);
+  }
+  if (!src.get(dir + "preprocessor_config.json", Need::Optional))
+    src.get(dir + "processor_config.json", Need::Optional);
+  src.get(dir + "model.safetensors", Need::Required);
+}
+
+bool is_clip(const std::optional<std::filesystem::path>& config) {
+  if (!config) return false;
+  try {
+    const Json c = io::read_json_file(*config);
+    if (!c.is_object()) return false;
+    const auto it = c.find("model_type");
+    return it != c.end() && it->is_string() && *it == "clip";
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 void transformer_files(FileSource& src, const std::string& dir) {
-  src.get(dir + "config.json", Need::Required);
+  if (is_clip(src.get(dir + "config.json", Need::Required))) return clip_files(src, dir);
   for (const char* name : {"tokenizer_config.json", "special_tokens_map.json", "sentence_bert_config.json"})
     src.get(dir + name, Need::Optional);
   // Old BERT repos ship only a WordPiece vocabulary.
@@ -50,6 +76,9 @@ void collect_model_files(FileSource& src) {
     const std::string kind = module_kind(m["type"].get<std::string>());
     if (kind == "Transformer") {
       transformer_files(src, dir);
+    } else if (kind == "CLIPModel") {
+      src.get(dir + "config.json", Need::Required);
+      clip_files(src, dir);
     } else if (kind == "StaticEmbedding") {
       src.get(dir + "model.safetensors", Need::Required);
       src.get(dir + "tokenizer.json", Need::Required);

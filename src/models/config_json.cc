@@ -65,8 +65,10 @@ nn::Activation parse_activation(const std::string& name, const char* key, const 
   if (name == "relu") return Activation::Relu;
   if (name == "tanh") return Activation::Tanh;
   if (name == "silu" || name == "swish") return Activation::Silu;
+  if (name == "quick_gelu") return Activation::QuickGelu;
   throw NotSupportedError(file.string() + ": " + key + " '" + io::text_excerpt(name) +
-                          "' is not supported (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, tanh, silu)");
+                          "' is not supported (supported: gelu, gelu_new, gelu_pytorch_tanh, relu, tanh, silu, "
+                          "quick_gelu)");
 }
 
 }  // namespace emb::models

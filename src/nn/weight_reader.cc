@@ -56,4 +56,9 @@ std::vector<float> WeightReader::vector(std::string_view name, std::size_t n, st
   return checked_floats(file_->st, prefix_ + std::string(name), {static_cast<std::int64_t>(n)}, why);
 }
 
+std::vector<float> WeightReader::tensor(std::string_view name, const std::vector<std::int64_t>& shape,
+                                       std::string_view why) const {
+  return checked_floats(file_->st, prefix_ + std::string(name), shape, why);
+}
+
 }  // namespace emb::nn

@@ -35,6 +35,9 @@ class WeightReader {
   Matrix matrix(std::string_view name, std::size_t rows, std::size_t cols, std::string_view why) const;
   /// A 1-D tensor of n values as float32.
   std::vector<float> vector(std::string_view name, std::size_t n, std::string_view why) const;
+  /// A tensor of any rank with exactly this shape, row-major float32 (e.g. a
+  /// convolution's out × in × kh × kw kernel).
+  std::vector<float> tensor(std::string_view name, const std::vector<std::int64_t>& shape, std::string_view why) const;
   const std::filesystem::path& path() const noexcept;
 
  private:

@@ -113,6 +113,29 @@ std::size_t word_match_at(std::string_view s, std::size_t i) {
   return 0;
 }
 
+// CLIP's pre-tokenizer (transformers' CLIPTokenizer):
+// <\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+
+// Digits one at a time; spaces match nothing (Split with invert drops them).
+std::size_t clip_match_at(std::string_view s, std::size_t i) {
+  for (std::string_view special : {std::string_view("<|startoftext|>"), std::string_view("<|endoftext|>")})
+    if (s.substr(i, special.size()) == special) return special.size();
+  const std::size_t n = s.size();
+  if (s[i] == '\'' && i + 1 < n) {
+    const char a = s[i + 1];
+    if (a == 's' || a == 't' || a == 'm' || a == 'd') return 2;
+    if (i + 2 < n) {
+      const char b = s[i + 2];
+      if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) return 3;
+    }
+  }
+  int len = 0;
+  const char32_t c = decode_utf8(s, i, len);
+  if (is_regex_letter(c)) return run_while(s, i, is_regex_letter) - i;
+  if (is_regex_number(c)) return static_cast<std::size_t>(len);
+  if (is_gpt2_other(c)) return run_while(s, i, is_gpt2_other) - i;
+  return 0;
+}
+
 // \s+
 std::size_t spaces_match_at(std::string_view s, std::size_t i) { return run_while(s, i, is_regex_space) - i; }
 
@@ -151,6 +174,8 @@ constexpr KnownRegex kKnownRegexes[] = {
     {R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)", gpt2_match_at},
     {R"(\w+|[^\w\s]+)", word_match_at},
     {R"(\s+)", spaces_match_at},
+    {R"(<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+)",
+     clip_match_at},
 };
 
 }  // namespace

@@ -225,10 +225,3 @@ def test_cpp_decoder_equals_pillow(image_files):
 def test_timm_encoder_says_it_is_not_built_yet():
     with pytest.raises(NotImplementedError, match="not built yet"):
         TimmEncoder()
-
-
-def test_clip_encoder_imports_and_says_it_is_not_built_yet():
-    from embetter.multi import ClipEncoder
-
-    with pytest.raises(NotImplementedError, match="not built yet"):
-        ClipEncoder()

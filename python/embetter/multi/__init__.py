@@ -1,4 +1,5 @@
-"""Multi-modal components. ClipEncoder is not built yet (issue 14); see docs/vision.md."""
-from embetter.multi._pending import ClipEncoder
+"""Multi-modal components: ClipEncoder (texts and images in one space, CLIP
+run natively; see docs/vision.md)."""
+from embetter.multi._clip import ClipEncoder
 
 __all__ = ["ClipEncoder"]

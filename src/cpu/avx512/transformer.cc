@@ -32,6 +32,19 @@ void bias_gelu_erf_avx512(float* y, std::size_t rows, std::size_t cols, const fl
   }
 }
 
+// x · σ(1.702 x): CLIP's quick_gelu (transformers' QuickGELUActivation).
+void bias_quick_gelu_avx512(float* y, std::size_t rows, std::size_t cols, const float* bias) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* row = y + r * cols;
+    for (std::size_t c = 0; c < cols; c += 16) {
+      const __mmask16 m = tail_mask(cols - c);
+      __m512 v = _mm512_maskz_loadu_ps(m, row + c);
+      if (bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, bias + c));
+      _mm512_mask_storeu_ps(row + c, m, _mm512_mul_ps(v, sigmoid16(_mm512_mul_ps(v, _mm512_set1_ps(1.702f)))));
+    }
+  }
+}
+
 // Softmax numerators of N score rows (row stride tp) in place, e = exp(s −
 // max) over t columns, and one over each row's sum in inv; top: each row's
 // maximum. N rows side by side give the out-of-order core independent
@@ -357,6 +370,7 @@ void residual_layer_norm(float* x, const float* y, const float* bias, std::size_
 
 void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* bias, Activation act) {
   if (act == Activation::GeluErf) return bias_gelu_erf_avx512(y, rows, cols, bias);
+  if (act == Activation::QuickGelu) return bias_quick_gelu_avx512(y, rows, cols, bias);
   generic::bias_activation(y, rows, cols, bias, act);
 }
 

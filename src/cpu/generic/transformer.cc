@@ -93,6 +93,9 @@ void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* 
     case Activation::Silu: return apply_rows(y, rows, cols, bias, [](float v) { return v / (1.0f + std::exp(-v)); });
     case Activation::Sigmoid:
       return apply_rows(y, rows, cols, bias, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+    // transformers' QuickGELUActivation: x * torch.sigmoid(1.702 * x).
+    case Activation::QuickGelu:
+      return apply_rows(y, rows, cols, bias, [](float v) { return v / (1.0f + std::exp(-1.702f * v)); });
   }
 }
 

@@ -7,22 +7,31 @@
 
 namespace emb::cpu::EMB_SIMD_NAMESPACE {
 
-void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* bias, Activation act) {
-  if (act != Activation::GeluErf) return generic::bias_activation(y, rows, cols, bias, act);
+// x · σ(1.702 x): CLIP's quick_gelu (transformers' QuickGELUActivation).
+EMB_INLINE F8 quick_gelu8(F8 x) { return x * sigmoid8(x * set8(1.702f)); }
+
+template <F8 (*Act)(F8)>
+void bias_activation_rows(float* y, std::size_t rows, std::size_t cols, const float* bias) {
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = y + r * cols;
     std::size_t c = 0;
     for (; c + 8 <= cols; c += 8) {
       F8 v = load8(row + c);
       if (bias) v = v + load8(bias + c);
-      store8(row + c, gelu_erf8(v));
+      store8(row + c, Act(v));
     }
     if (c < cols) {
       F8 v = load_first8(row + c, cols - c);
       if (bias) v = v + load_first8(bias + c, cols - c);
-      store_first8(row + c, gelu_erf8(v), cols - c);
+      store_first8(row + c, Act(v), cols - c);
     }
   }
+}
+
+void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* bias, Activation act) {
+  if (act == Activation::GeluErf) return bias_activation_rows<gelu_erf8>(y, rows, cols, bias);
+  if (act == Activation::QuickGelu) return bias_activation_rows<quick_gelu8>(y, rows, cols, bias);
+  generic::bias_activation(y, rows, cols, bias, act);
 }
 
 // Whole vectors in double (four lanes from each half), then the tail one by

@@ -121,6 +121,11 @@ void activation_backward(const float* x, std::size_t n, nn::Activation act, floa
         const float s = sigmoid(v);
         return s * (1.0f - s);
       });
+    case Activation::QuickGelu:
+      return scale_by(x, n, dy, [](float v) {
+        const float s = sigmoid(1.702f * v);
+        return s * (1.0f + 1.702f * v * (1.0f - s));
+      });
   }
 }
 

@@ -54,7 +54,7 @@ TEST_P(LevelKernels, GeluAndOtherActivationsMatchTheirFormulas) {
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = -6.0f + 12.0f * static_cast<float>(i) / static_cast<float>(x.size());
     for (std::size_t i = 0; i < cols; ++i) bias[i] = 0.01f * static_cast<float>(i % 5);
     for (Activation act : {Activation::GeluErf, Activation::GeluTanh, Activation::Relu, Activation::Tanh,
-                           Activation::Silu, Activation::Sigmoid, Activation::Identity}) {
+                           Activation::Silu, Activation::Sigmoid, Activation::QuickGelu, Activation::Identity}) {
       auto y = x;
       k().bias_activation(y.data(), 2, cols, bias.data(), act);
       for (std::size_t i = 0; i < y.size(); ++i) {
@@ -69,6 +69,7 @@ TEST_P(LevelKernels, GeluAndOtherActivationsMatchTheirFormulas) {
           case Activation::Tanh: want = std::tanh(v); break;
           case Activation::Silu: want = v / (1.0 + std::exp(-v)); break;
           case Activation::Sigmoid: want = 1.0 / (1.0 + std::exp(-v)); break;
+          case Activation::QuickGelu: want = v / (1.0 + std::exp(-1.702 * v)); break;
           case Activation::Identity: break;
         }
         ASSERT_NEAR(y[i], want, 1e-6 + 1e-6 * std::abs(want))
