@@ -99,11 +99,6 @@ void check_transfer(CURLcode rc, const std::string& url, const char* errbuf) {
 
 }  // namespace
 
-std::string HttpResponse::header(const std::string& lower_name) const {
-  auto it = headers.find(lower_name);
-  return it == headers.end() ? std::string() : it->second;
-}
-
 HttpClient::HttpClient(std::vector<std::string> headers) : headers_(std::move(headers)) {}
 
 HttpResponse HttpClient::head(const std::string& url) const {
@@ -138,21 +133,6 @@ HttpResponse HttpClient::download(const std::string& url, std::FILE* out, const 
   check_transfer(curl_easy_perform(curl.get()), url, errbuf);
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &resp.status);
   return resp;
-}
-
-std::string HttpClient::escape(const std::string& s, bool keep_slash) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace emb::hub
