@@ -39,12 +39,35 @@ def test_finetuning_guide_runs_and_tuning_separates_classes(tmp_path, shared, mi
 def test_readme_python_example_runs(shared, minilm, capsys):
     data = require(shared / "data" / "imdb-5000.jsonl")
     readme = (ROOT / "README.md").read_text()
-    (block,) = [b for b in python_blocks(readme) if "make_pipeline" in b]
+    (block,) = [b for b in python_blocks(readme) if "make_pipeline" in b and "SentenceEncoder" in b]
     assert "../shared/data/imdb-5000.jsonl" in block
     namespace = {"__name__": "__readme__"}
     exec(compile(block.replace("../shared/data/imdb-5000.jsonl", str(data)), "README.md", "exec"), namespace)
     accuracy = float(capsys.readouterr().out.strip().splitlines()[-1])
     assert 0.6 < accuracy <= 1.0
+
+
+def test_readme_image_example_runs_on_the_tiny_clip_fixture(tmp_path, capsys):
+    """README's image example, with the tiny CLIP fixture of tests/oracles/clip_oracle.py
+    for clip-ViT-B-32 and its images (two of one kind, two of another) for the photos."""
+    from test_clip import FIXTURES, oracle_folder
+
+    folder = oracle_folder(tmp_path) / "hf-clip"
+    readme = (ROOT / "README.md").read_text()
+    (block,) = [b for b in python_blocks(readme) if "ClipEncoder" in b and "LogisticRegression" in b]
+    images = sorted((folder / "images").glob("*.png"))
+    assert len(images) >= 5 and "hf-clip" in FIXTURES
+    photos = {"cat1": images[0], "dog1": images[1], "cat2": images[2], "dog2": images[3], "cat3": images[4]}
+    for name, path in photos.items():
+        assert f'"photos/{name}.jpg"' in block
+        block = block.replace(f'"photos/{name}.jpg"', repr(str(path)))
+    assert block.count('"clip-ViT-B-32"') == 2
+    block = block.replace('"clip-ViT-B-32"', repr(str(folder)))
+    namespace = {"__name__": "__readme__"}
+    exec(compile(block, "README.md", "exec"), namespace)
+    (prediction,) = eval(capsys.readouterr().out.strip().splitlines()[-1])
+    assert prediction in ("cat", "dog")
+    assert namespace["queries"].shape == (2, namespace["pipe"][1].transform([str(photos["cat1"])]).shape[1])
 
 
 def original_public_names(package: Path) -> dict[str, set[str]]:
