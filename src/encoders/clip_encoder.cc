@@ -2,20 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <exception>
 #include <functional>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "core/blas_threads.h"
+#include "core/parallel.h"
 #include "embetter/error.h"
 #include "embetter/hub.h"
 #include "embetter/sentence_encoder.h"
 #include "embetter/threads.h"
 #include "embetter/tokenizer.h"
 #include "encoders/clip_folder.h"
+#include "encoders/sentence_batches.h"
 #include "image/preprocess.h"
 #include "models/clip.h"
 #include "nn/weight_reader.h"
@@ -56,15 +54,6 @@ nn::Precision parse_precision(const std::string& name) {
   throw InvalidArgument("ClipEncoder: precision '" + name + "' is unknown (accepted: 'fp32', 'int8')");
 }
 
-void draw_bar(std::size_t done, std::size_t total) {
-  constexpr int kWidth = 30;
-  const int filled = total ? static_cast<int>(kWidth * done / total) : kWidth;
-  std::fprintf(stderr, "\rBatches: [%.*s%*s] %zu/%zu", filled, "##############################", kWidth - filled, "",
-               done, total);
-  if (done == total) std::fputc('\n', stderr);
-  std::fflush(stderr);
-}
-
 // Items [0, n) in batches of batch_size; a batch's items are cut into one
 // contiguous run per thread, and work(worker, begin, end) computes a run.
 // Progress is reported after each batch, on the calling thread (Python's
@@ -80,23 +69,11 @@ void run_batches(std::size_t n, const ClipEncoderOptions& o, std::size_t threads
   for (std::size_t b = 0; b < batches; ++b) {
     const std::size_t begin = b * batch, end = std::min(n, begin + batch);
     const std::size_t runs = std::min(threads, end - begin);
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    auto run = [&](std::size_t w) {
-      try {
-        const std::size_t count = end - begin;
-        work(w, begin + count * w / runs, begin + count * (w + 1) / runs);
-      } catch (...) {
-        std::lock_guard lock(error_mutex);
-        if (!error) error = std::current_exception();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t w = 1; w < runs; ++w) pool.emplace_back(run, w);
-    run(0);
-    for (auto& t : pool) t.join();
-    if (error) std::rethrow_exception(error);
-    if (o.show_progress_bar) draw_bar(b + 1, batches);
+    const std::size_t count = end - begin;
+    for_each_index(runs, runs, [&](std::size_t w, std::size_t) {
+      work(w, begin + count * w / runs, begin + count * (w + 1) / runs);
+    });
+    if (o.show_progress_bar) encoders::draw_batches_bar(b + 1, batches);
     report_progress(o.progress, end, n, what);
   }
 }

@@ -15,15 +15,6 @@
 namespace emb::encoders {
 namespace {
 
-void draw_bar(std::size_t done, std::size_t total) {
-  constexpr int kWidth = 30;
-  const int filled = total ? static_cast<int>(kWidth * done / total) : kWidth;
-  std::fprintf(stderr, "\rBatches: [%.*s%*s] %zu/%zu", filled, "##############################", kWidth - filled, "",
-               done, total);
-  if (done == total) std::fputc('\n', stderr);
-  std::fflush(stderr);
-}
-
 // Cuts sequences [begin, end) (longest first) into runs that are computed
 // together: large enough that the products over their tokens run near the
 // GEMM's speed, small enough that a run's activations stay in cache, and a
@@ -55,6 +46,15 @@ void append_runs(std::span<const std::span<const std::int32_t>> views, std::size
 }
 
 }  // namespace
+
+void draw_batches_bar(std::size_t done, std::size_t total) {
+  constexpr int kWidth = 30;
+  const int filled = total ? static_cast<int>(kWidth * done / total) : kWidth;
+  std::fprintf(stderr, "\rBatches: [%.*s%*s] %zu/%zu", filled, "##############################", kWidth - filled, "",
+               done, total);
+  if (done == total) std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
 
 Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<std::int32_t>> sequences,
                        const BatchOptions& options) {
@@ -111,7 +111,7 @@ Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<s
   std::size_t reported = 0;
   auto report_finished_batches = [&] {
     for (; reported < batches && runs_left[reported].load(std::memory_order_acquire) == 0; ++reported) {
-      if (options.show_progress_bar) draw_bar(batches_before + reported + 1, batches_total);
+      if (options.show_progress_bar) draw_batches_bar(batches_before + reported + 1, batches_total);
       report_progress(options.progress, offset + std::min(n, (reported + 1) * options.batch_size), total,
                       "SentenceEncoder.encode");
     }

@@ -26,6 +26,10 @@ struct BatchOptions {
   std::size_t progress_total = 0;
 };
 
+/// Draws "Batches: [###   ] done/total" on stderr, as sentence-transformers'
+/// progress bar counts (a newline once done == total).
+void draw_batches_bar(std::size_t done, std::size_t total);
+
 /// Row i is the embedding of sequences[i] (n × model.dim()).
 Matrix embed_sequences(const SentenceModel& model, std::span<const std::vector<std::int32_t>> sequences,
                        const BatchOptions& options);

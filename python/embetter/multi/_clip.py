@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
 
 import numpy as np
 
 from embetter import _core
-from embetter.text._sbert import _model_key
+from embetter._loaded_models import LoadedModels, precision_of
 from embetter.text._static import LazyEncoder
 
-# Loaded models shared by the ClipEncoders of this process with the same model
-# and settings (as SentenceEncoder's: a ClipEncoder pickles without its
-# weights, so each Dask/joblib task would otherwise load them again).
-_LOADED: OrderedDict = OrderedDict()
-_LOADED_MAX = 2
-_LOADED_LOCK = threading.Lock()
+# Loaded once per process for a given model and settings
+# (embetter._loaded_models), at most two at a time.
+_LOADED = LoadedModels(lambda name, **settings: _core.ClipEncoder(name, **settings), max_models=2)
 
 
 def _is_pil(x) -> bool:
@@ -149,22 +144,7 @@ class ClipEncoder(LazyEncoder):
             show_progress_bar=bool(self.show_progress_bar),
             precision=self._precision(),
         )
-        key = (_model_key(name), tuple(sorted(settings.items())))
-        with _LOADED_LOCK:
-            enc = _LOADED.get(key)
-            if enc is None:
-                enc = _core.ClipEncoder(name, **settings)  # errors are raised, never cached
-                _LOADED[key] = enc
-                while len(_LOADED) > _LOADED_MAX:
-                    _LOADED.popitem(last=False)
-            _LOADED.move_to_end(key)
-            return enc
+        return _LOADED.get(name, settings)
 
     def _precision(self):
-        if not isinstance(self.precision, str):
-            raise ValueError(f"ClipEncoder: precision must be 'fp32' or 'int8', got {self.precision!r}")
-        if self.quantize and self.precision == "fp32":
-            return "int8"
-        if self.quantize and self.precision != "int8":
-            raise ValueError(f"ClipEncoder: quantize=True asks for int8, but precision is {self.precision!r}")
-        return self.precision
+        return precision_of("ClipEncoder", self.precision, self.quantize)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import os
-import threading
 import warnings
-from collections import OrderedDict
 
 import numpy as np
 
 from embetter import _core
+from embetter._loaded_models import LoadedModels, precision_of
 from embetter._validation import as_text_list
 from embetter.text._static import LazyEncoder
 
@@ -64,35 +63,10 @@ class NativeSentenceModel:
         return out[0] if single else out
 
 
-# Loaded models, shared by every SentenceEncoder of this process with the same
-# model and settings. A SentenceEncoder pickles as its name and settings only
-# (LazyEncoder.__getstate__ drops the weights), so Dask, joblib or
-# multiprocessing hand each task a fresh copy; without this cache every task
-# (every partition of a dask dataframe) would load the weights again. Sharing
-# is safe: the C++ model is immutable after load and its encode() is
-# thread-safe. At most _LOADED_MAX models are kept (least recently used out),
-# so a process that tries many models does not hold them all.
-_LOADED: OrderedDict = OrderedDict()
-_LOADED_MAX = 4
-_LOADED_LOCK = threading.Lock()  # one load per key when a worker runs several threads
-# What the C++ resolver reads to turn a hub id into a folder (src/hub/).
-_HUB_ENV = ("HOME", "HF_HOME", "XDG_CACHE_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "VIRTUAL_ENV",
-            "EMBETTER_PYTHON_SITE")
-
-
-def _model_key(name: str):
-    """Which model files `name` means now: a local folder by its real path and
-    its files' sizes and times (a model saved again into the same folder is
-    loaded again, not served stale); a hub id by the environment that resolves it."""
-    if os.path.isdir(name):
-        root = os.path.realpath(name)
-        files = []
-        for folder, _, names in os.walk(root):
-            for file in names:
-                st = os.stat(os.path.join(folder, file))
-                files.append((os.path.relpath(os.path.join(folder, file), root), st.st_size, st.st_mtime_ns))
-        return ("folder", root, tuple(sorted(files)))
-    return ("hub", name, tuple(os.environ.get(v) for v in _HUB_ENV))
+# Models are loaded once per process for a given model and settings (see
+# embetter._loaded_models for why), at most four at a time.
+# (The class is looked up at each load, not bound at import.)
+_LOADED = LoadedModels(lambda name, **settings: _core.SentenceEncoder(name, **settings), max_models=4)
 
 
 class SentenceEncoder(LazyEncoder):
@@ -160,25 +134,10 @@ class SentenceEncoder(LazyEncoder):
             show_progress_bar=bool(self.show_progress_bar),
             precision=self._precision(),
         )
-        key = (_model_key(name), tuple(sorted(settings.items())))
-        with _LOADED_LOCK:
-            enc = _LOADED.get(key)
-            if enc is None:
-                enc = _core.SentenceEncoder(name, **settings)  # errors are raised, never cached
-                _LOADED[key] = enc
-                while len(_LOADED) > _LOADED_MAX:
-                    _LOADED.popitem(last=False)
-            _LOADED.move_to_end(key)
-            return enc
+        return _LOADED.get(name, settings)
 
     def _precision(self):
-        if not isinstance(self.precision, str):
-            raise ValueError(f"SentenceEncoder: precision must be 'fp32' or 'int8', got {self.precision!r}")
-        if self.quantize and self.precision == "fp32":
-            return "int8"
-        if self.quantize and self.precision != "int8":
-            raise ValueError(f"SentenceEncoder: quantize=True asks for int8, but precision is {self.precision!r}")
-        return self.precision
+        return precision_of("SentenceEncoder", self.precision, self.quantize)
 
 
 def MatryoshkaEncoder(name="tomaarsen/mpnet-base-nli-matryoshka", **kwargs):

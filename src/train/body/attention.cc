@@ -6,7 +6,7 @@
 #include "core/blas_threads.h"
 #include "embetter/threads.h"
 #include "train/body/layer_ops.h"
-#include "train/body/parallel.h"
+#include "core/parallel.h"
 
 namespace emb::train::body {
 namespace {

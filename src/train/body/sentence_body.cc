@@ -7,7 +7,7 @@
 #include "encoders/sentence_model.h"
 #include "nn/weight_reader.h"
 #include "train/body/layer_ops.h"
-#include "train/body/parallel.h"
+#include "core/parallel.h"
 
 namespace emb::train::body {
 namespace fs = std::filesystem;
@@ -74,7 +74,7 @@ void check_probability(float p, const char* what) {
 }
 
 // The element-wise steps over whole batches, one contiguous chunk per thread
-// (parallel.h): at 2 threads, running them on one thread left the other idle
+// (core/parallel.h): at 2 threads, running them on one thread left the other idle
 // for a fifth of each training step.
 constexpr std::size_t kMinChunk = std::size_t{1} << 15;   // values per thread, at least
 
@@ -104,6 +104,17 @@ void dropout_all(const DropoutMask& mask, float* x, std::size_t n) {
 
 SentenceBody SentenceBody::load(const fs::path& folder) {
   encoders::SentenceModules modules = encoders::read_sentence_modules(folder);
+  // The trained folder is written by patching the safetensors files in place
+  // (folder_writer.h); a pytorch_model.bin has none to patch.
+  const auto require_safetensors = [&](const fs::path& weights) {
+    EMB_CHECK_AS(NotSupportedError, weights.extension() == ".safetensors", weights.string(),
+                 ": finetuning reads and writes model.safetensors; this folder has only pytorch_model.bin. "
+                 "Load and save it once as safetensors (Python: SentenceTransformer(path).save(path, "
+                 "safe_serialization=True)), then finetune that folder");
+  };
+  require_safetensors(modules.transformer_weights);
+  for (const auto& s : modules.steps)
+    if (!s.normalize) require_safetensors(encoders::find_weights(s.folder, "Dense"));
   SentenceBody b;
   b.spec_ = std::move(modules.spec);
   nn::WeightReader reader(modules.transformer_weights);

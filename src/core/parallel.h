@@ -1,9 +1,10 @@
 #pragma once
-// The two ways body finetuning spreads work over threads (the calling thread
-// is one of them): attention hands out (sequence, head) pairs one at a time,
-// the element-wise steps split their arrays into one contiguous chunk per
-// thread. Neither changes what is computed, only who computes it, so the
-// results do not depend on the thread count.
+// Two ways to spread work over threads (the calling thread is one of them):
+// hand out indices one at a time (body finetuning's attention: (sequence,
+// head) pairs; ClipEncoder: one run of a batch per thread), or split an array
+// into one contiguous chunk per thread (body finetuning's element-wise
+// steps). Neither changes what is computed, only who computes it, so results
+// do not depend on the thread count.
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -14,7 +15,7 @@
 
 #include "embetter/threads.h"
 
-namespace emb::train::body {
+namespace emb {
 
 /// Runs f(index, worker) for every index in [0, count) on up to `workers`
 /// threads, each taking the next index; the first exception is rethrown here
@@ -56,4 +57,4 @@ void for_each_chunk(std::size_t n, std::size_t min_chunk, F&& f) {
   });
 }
 
-}  // namespace emb::train::body
+}  // namespace emb
