@@ -40,55 +40,15 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
+
+from clip_vocabulary import clip_vocab_and_merges  # this folder (also bench/clip_vs_sentence_transformers.py)
 
 out = Path(sys.argv[1])
 out.mkdir(parents=True, exist_ok=True)
 torch.set_num_threads(1)
 torch.manual_seed(20240514)
 rng = np.random.RandomState(7)
-
-CLIP_SPLIT = r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""
-CORPUS = [
-    "a photo of a cat", "a photo of a dog", "the quick brown fox jumps over the lazy dog",
-    "two cats sitting on a red sofa", "an image of the sea at sunset, with boats!",
-    "it's 2024 and we're here", "café crème brûlée", "photos of photographs",
-] * 10
-
-
-def byte_alphabet():
-    # GPT-2's bytes_to_unicode order, which CLIP's vocabulary starts with.
-    bs = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return [chr(c) for c in cs]
-
-
-def clip_vocab_and_merges():
-    tok = Tokenizer(models.BPE(end_of_word_suffix="</w>", continuing_subword_prefix="", unk_token="<|endoftext|>"))
-    tok.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "),
-                                           normalizers.Lowercase()])
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(CLIP_SPLIT), behavior="removed", invert=True),
-        pre_tokenizers.ByteLevel(add_prefix_space=False)])
-    trainer = trainers.BpeTrainer(vocab_size=420, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-                                  end_of_word_suffix="</w>", show_progress=False)
-    tok.train_from_iterator(CORPUS, trainer)
-    merges = [tuple(m) for m in json.loads(tok.to_str())["model"]["merges"]]
-    alphabet = byte_alphabet()
-    tokens = alphabet + [c + "</w>" for c in alphabet]
-    for a, b in merges:
-        if a + b not in tokens:
-            tokens.append(a + b)
-    tokens += ["<|startoftext|>", "<|endoftext|>"]
-    return {t: i for i, t in enumerate(tokens)}, merges
-
 
 def randomize(model):
     with torch.no_grad():
