@@ -21,7 +21,10 @@
 # CI's time: it reads the oracles the main build wrote (build/oracles)
 # instead of running them again, and leaves out the tests that spend minutes
 # on the real all-MiniLM-L6-v2 or on whole-model comparisons at every level
-# (SentenceOracle, RealMiniLm*): the same code paths run under the
+# (SentenceOracle, RealMiniLm*), and the suites run again at narrower
+# instruction-set levels (Level.*: Level.generic.SentenceGoldens alone took
+# 75 s under ASan, the longest test of the run, and its kernels are not
+# instrumented in this mode anyway): the same code paths run under the
 # sanitizers on the tiny fixtures in the tests that remain. It also compiles
 # the SIMD levels' kernels without instrumentation (EMB_SANITIZE_KERNELS=OFF).
 set -euo pipefail
@@ -33,7 +36,7 @@ JOBS=$(nproc)
 
 TSAN_TESTS='SpinBarrier|SingleThreadedBlas|FusedFeedForward|FeedForwardTuner\.|SentenceEncoder\.|SentenceModel\.|TokenizerApi.BatchOnTwoThreads|SparseDense'
 TSAN_TARGETS=(core_test train_test sentence_encoder_test sentence_model_test tokenizers_test linalg_tests)
-SLOW_TESTS='SentenceOracle|RealMiniLm'
+SLOW_TESTS='SentenceOracle|RealMiniLm|^Level\.'
 
 ctest_args=(--output-on-failure -j "$JOBS" --timeout 3000)
 configure_args=(-DEMB_SANITIZE_KERNELS=ON)
