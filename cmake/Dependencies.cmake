@@ -32,3 +32,5 @@ pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 pkg_check_modules(LIBJPEG REQUIRED IMPORTED_TARGET libjpeg)
 pkg_check_modules(LIBPNG REQUIRED IMPORTED_TARGET libpng)
 pkg_check_modules(LIBWEBP REQUIRED IMPORTED_TARGET libwebp)
+# torch.save checkpoints (pytorch_model.bin, src/io/torch_checkpoint.cc) are zip archives: libzip-dev.
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)

@@ -20,7 +20,7 @@ seconds=${1:-60}
 shift || true
 BUILD=build-asan
 ALL=(safetensors tokenizer_json tokenizer_encode sentence_folder model2vec_folder npy text_files tuner_files
-     lite_encoder word2vec image)
+     lite_encoder word2vec image torch_checkpoint)
 targets=("$@")
 ((${#targets[@]})) || targets=("${ALL[@]}")
 

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libeigen3-dev libopenblas-dev libdnnl-dev nlohmann-json3-dev libcli11-dev libutf8proc-dev
   libcurl4-openssl-dev libsqlite3-dev libcairo2-dev libsentencepiece-dev
   libjpeg62-turbo-dev libpng-dev libwebp-dev  # image decoding (src/image)
+  libzip-dev  # torch.save checkpoints (pytorch_model.bin) are zip archives (src/io/torch_checkpoint.cc)
   libgtest-dev libgmock-dev libbenchmark-dev
   ocl-icd-opencl-dev  # only a Recommends of libdnnl-dev, but its CMake config requires OpenCL
   g++-aarch64-linux-gnu qemu-user  # the NEON kernels, cross-built and run under emulation (scripts/test_arm.sh)

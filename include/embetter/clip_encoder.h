@@ -17,8 +17,9 @@
 ///    model's space (clip-ViT-B-32-multilingual-v1): run as SentenceEncoder
 ///    runs them, texts only (images: NotSupportedError), as the original's
 ///    ClipEncoder, which hands them to sentence-transformers too.
-/// The checkpoint is model.safetensors (a folder with only pytorch_model.bin
-/// gets a ModelLoadError saying how to convert it). The tokenizer is
+/// The checkpoint is model.safetensors, else pytorch_model.bin (torch.save's
+/// zip format, read without running its pickle: docs/architecture.md, "Weight
+/// files"). The tokenizer is
 /// tokenizer.json, else vocab.json + merges.txt (built as transformers'
 /// CLIPTokenizer builds it); the image preprocessing is
 /// preprocessor_config.json (or transformers 5's processor_config.json),

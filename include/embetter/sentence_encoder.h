@@ -2,7 +2,8 @@
 /// @file sentence_encoder.h
 /// SentenceEncoder: sentence-transformers models run natively (no PyTorch, no
 /// ONNX). Loads a sentence-transformers folder (or a hub id resolved through
-/// the Hugging Face cache, see hub.h) holding model.safetensors, config.json,
+/// the Hugging Face cache, see hub.h) holding model.safetensors (else
+/// pytorch_model.bin, read without running its pickle), config.json,
 /// tokenizer.json (or vocab.txt), modules.json and its Pooling, Dense and
 /// Normalize modules. Supported encoders: BERT (MiniLM, BERT-base), RoBERTa /
 /// XLM-RoBERTa, MPNet, DistilBERT.

@@ -47,7 +47,7 @@ ClipFolder model_folder_parts(const fs::path& folder, const fs::path& module_fol
   EMB_CHECK_AS(NotSupportedError, models::is_clip_config(f.config), f.config.string(),
                ": not a CLIP model (model_type 'clip'); for a text-only sentence-transformers model use "
                "SentenceEncoder");
-  f.weights = find_safetensors(module_folder, "CLIP");
+  f.weights = find_weights(module_folder, "CLIP");
   f.configured_max_length = configured_max_length(folder, module_folder);
   for (const char* name : {"preprocessor_config.json", "processor_config.json"})
     if (fs::exists(module_folder / name)) {

@@ -16,7 +16,7 @@ struct ClipFolder {
   /// tokenizer and preprocessor files (a sentence-transformers module folder
   /// such as 0_CLIPModel, or the folder itself).
   std::filesystem::path model_folder;
-  std::filesystem::path weights;   ///< model.safetensors
+  std::filesystem::path weights;   ///< model.safetensors, else pytorch_model.bin
   std::filesystem::path config;    ///< config.json
   /// A Normalize module follows the CLIP module.
   bool normalize = false;

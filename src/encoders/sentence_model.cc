@@ -101,21 +101,17 @@ bool configured_lower_case(const fs::path& folder) {
 
 }  // namespace
 
-fs::path find_safetensors(const fs::path& folder, const char* what) {
+fs::path find_weights(const fs::path& folder, const char* what) {
   const fs::path st = folder / "model.safetensors";
   if (fs::exists(st)) return st;
   EMB_CHECK_AS(ModelLoadError, !fs::exists(folder / "model.safetensors.index.json"), folder.string(), ": ", what,
                " weights are sharded (model.safetensors.index.json), which is not supported yet");
-  if (fs::exists(folder / "pytorch_model.bin"))
-    throw ModelLoadError(
-        folder.string() + ": " + what +
-        " weights exist only as pytorch_model.bin (a PyTorch pickle, which embetter does not read). Convert "
-        "them to model.safetensors once, e.g. with Python: `from sentence_transformers import "
-        "SentenceTransformer; SentenceTransformer(\"" +
-        folder.string() + "\").save(\"" + folder.string() +
-        "\", safe_serialization=True)`, or for a plain transformers folder "
-        "`AutoModel.from_pretrained(path).save_pretrained(path, safe_serialization=True)`");
-  throw ModelLoadError(folder.string() + ": no model.safetensors (" + what + " weights)");
+  // torch.save's zip format, read without running the pickle (io/torch_checkpoint.h).
+  const fs::path bin = folder / "pytorch_model.bin";
+  if (fs::exists(bin)) return bin;
+  EMB_CHECK_AS(ModelLoadError, !fs::exists(folder / "pytorch_model.bin.index.json"), folder.string(), ": ", what,
+               " weights are sharded (pytorch_model.bin.index.json), which is not supported yet");
+  throw ModelLoadError(folder.string() + ": no model.safetensors or pytorch_model.bin (" + what + " weights)");
 }
 
 SentenceModules read_sentence_modules(const fs::path& folder) {
@@ -153,7 +149,7 @@ SentenceModules read_sentence_modules(const fs::path& folder) {
       have_transformer = true;
       m.transformer_folder = path;
       m.spec = models::read_model_spec(path / "config.json");
-      m.transformer_weights = find_safetensors(path, "transformer");
+      m.transformer_weights = find_weights(path, "transformer");
       m.dim = m.spec.config.hidden_size;
     } else if (cls == "Pooling") {
       EMB_CHECK_AS(ModelLoadError, have_transformer && !pooled, modules.string(),
@@ -181,7 +177,7 @@ SentenceModules read_sentence_modules(const fs::path& folder) {
       s.activation = dense_activation(
           models::string_or(cfg, "activation_function", "torch.nn.modules.activation.Tanh", cfg_file), cfg_file);
       s.folder = path;
-      nn::WeightReader weights(find_safetensors(path, "Dense"));
+      nn::WeightReader weights(find_weights(path, "Dense"));
       const std::string why = cfg_file.string() + " in_features " + std::to_string(in) + ", out_features " +
                               std::to_string(out);
       s.dense.weight = weights.matrix("linear.weight", out, in, why);

@@ -30,7 +30,7 @@ struct SentenceModules {
   };
   /// The folder holding the transformer and its tokenizer files.
   std::filesystem::path transformer_folder;
-  /// Its weights file (find_safetensors).
+  /// Its weights file (find_weights).
   std::filesystem::path transformer_weights;
   models::ModelSpec spec;
   std::vector<nn::PoolingMode> pooling;
@@ -100,8 +100,9 @@ class SentenceModel {
   bool do_lower_case_ = false;
 };
 
-/// The weights file of a transformers folder: model.safetensors, or a
-/// ModelLoadError explaining how to convert pytorch_model.bin.
-std::filesystem::path find_safetensors(const std::filesystem::path& folder, const char* what);
+/// The weights file of a transformers folder: model.safetensors, else
+/// pytorch_model.bin (torch.save's format, io/torch_checkpoint.h); a
+/// ModelLoadError when it has neither or only sharded weights.
+std::filesystem::path find_weights(const std::filesystem::path& folder, const char* what);
 
 }  // namespace emb::encoders

@@ -152,8 +152,8 @@ std::optional<fs::path> HubDownload::get(const std::string& relative, Need need)
     if (need == Need::Required) {
       std::string hint;
       if (relative.ends_with("model.safetensors"))
-        hint = " embetter reads safetensors weights only; if the repo has pytorch_model.bin, convert it "
-               "(e.g. safetensors.torch.save_file in Python) and pass the local folder.";
+        hint = " It has no pytorch_model.bin either; embetter reads one of the two (sharded, TensorFlow or "
+               "Flax weights are not read).";
       throw ModelLoadError(where + " has no file '" + relative + "', which the model needs (HTTP 404 for " + url +
                            ")." + hint);
     }

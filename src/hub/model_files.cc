@@ -11,6 +11,16 @@ namespace {
 
 using Json = nlohmann::json;
 
+// model.safetensors, else pytorch_model.bin (torch.save's format; older
+// repos such as sentence-transformers/clip-ViT-B-32 have nothing else): the
+// order find_weights (encoders/sentence_model.h) reads them in, so a repo
+// with both never downloads the pickle. Neither: model.safetensors is what
+// the error names.
+void weight_files(FileSource& src, const std::string& dir) {
+  if (src.get(dir + "model.safetensors", Need::Optional) || src.get(dir + "pytorch_model.bin", Need::Optional)) return;
+  src.get(dir + "model.safetensors", Need::Required);
+}
+
 // A CLIP checkpoint (embetter/clip_encoder.h): its tokenizer may be
 // vocab.json + merges.txt, and its images need the preprocessor settings.
 void clip_files(FileSource& src, const std::string& dir) {
@@ -22,7 +32,7 @@ void clip_files(FileSource& src, const std::string& dir) {
   }
   if (!src.get(dir + "preprocessor_config.json", Need::Optional))
     src.get(dir + "processor_config.json", Need::Optional);
-  src.get(dir + "model.safetensors", Need::Required);
+  weight_files(src, dir);
 }
 
 bool is_clip(const std::optional<std::filesystem::path>& config) {
@@ -37,13 +47,30 @@ bool is_clip(const std::optional<std::filesystem::path>& config) {
   }
 }
 
+// A timm checkpoint (embetter/timm_encoder.h): config.json names an
+// "architecture"; the weights are model.safetensors.
+bool is_timm(const std::optional<std::filesystem::path>& config) {
+  if (!config) return false;
+  try {
+    const Json c = io::read_json_file(*config);
+    return c.is_object() && c.contains("architecture") && c["architecture"].is_string() && !c.contains("model_type");
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 void transformer_files(FileSource& src, const std::string& dir) {
-  if (is_clip(src.get(dir + "config.json", Need::Required))) return clip_files(src, dir);
+  const auto config = src.get(dir + "config.json", Need::Required);
+  if (is_clip(config)) return clip_files(src, dir);
+  if (is_timm(config)) {
+    src.get(dir + "model.safetensors", Need::Required);
+    return;
+  }
   for (const char* name : {"tokenizer_config.json", "special_tokens_map.json", "sentence_bert_config.json"})
     src.get(dir + name, Need::Optional);
   // Old BERT repos ship only a WordPiece vocabulary.
   if (!src.get(dir + "tokenizer.json", Need::Optional)) src.get(dir + "vocab.txt", Need::Required);
-  src.get(dir + "model.safetensors", Need::Required);
+  weight_files(src, dir);
 }
 
 // "sentence_transformers.models.Pooling" and
@@ -85,7 +112,7 @@ void collect_model_files(FileSource& src) {
       src.get(dir + "config.json", Need::Optional);
     } else if (kind == "Dense") {
       src.get(dir + "config.json", Need::Required);
-      src.get(dir + "model.safetensors", Need::Required);
+      weight_files(src, dir);
     } else if (kind == "Pooling") {
       src.get(dir + "config.json", Need::Required);
     } else if (!path.empty()) {

@@ -5,7 +5,8 @@
 //  - sentence-transformers folders: modules.json, then each module's files
 //    (Transformer, Pooling, Dense, Normalize, StaticEmbedding, any other: config.json);
 //  - plain transformers and model2vec folders: config.json, tokenizer.json
-//    (or vocab.txt), model.safetensors and the optional tokenizer configs.
+//    (or vocab.txt), model.safetensors (else pytorch_model.bin) and the
+//    optional tokenizer configs.
 #include <filesystem>
 #include <optional>
 #include <string>

@@ -2,17 +2,19 @@
 
 #include "embetter/error.h"
 #include "io/safetensors.h"
+#include "io/torch_checkpoint.h"
 
 namespace emb::nn {
 
-// The io module's memory-mapped, fully validated reader; we add the prefix
-// and error messages that say where an expected shape comes from.
+// The io module's memory-mapped, fully validated reader (a pytorch_model.bin
+// is read into the same form); we add the prefix and error messages that say
+// where an expected shape comes from.
 struct WeightReader::File {
   io::SafetensorsFile st;
 };
 
-WeightReader::WeightReader(const std::filesystem::path& safetensors)
-    : file_(std::make_unique<File>(File{io::SafetensorsFile::open(safetensors)})) {}
+WeightReader::WeightReader(const std::filesystem::path& weights)
+    : file_(std::make_unique<File>(File{io::open_weights_file(weights)})) {}
 
 WeightReader::~WeightReader() = default;
 WeightReader::WeightReader(WeightReader&&) noexcept = default;
@@ -34,6 +36,12 @@ void WeightReader::choose_prefix(std::string_view probe, std::span<const std::st
 }
 
 bool WeightReader::contains(std::string_view name) const { return file_->st.contains(prefix_ + std::string(name)); }
+
+std::vector<std::int64_t> WeightReader::shape(std::string_view name, std::string_view why) const {
+  const std::string full = prefix_ + std::string(name);
+  EMB_CHECK_AS(ModelLoadError, file_->st.contains(full), path().string(), ": missing tensor '", full, "' (", why, ")");
+  return file_->st.info(full).shape;
+}
 
 namespace {
 std::vector<float> checked_floats(const io::SafetensorsFile& st, const std::string& full,

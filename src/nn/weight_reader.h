@@ -1,5 +1,6 @@
 #pragma once
-// Named, shape-checked access to a model's weights in a safetensors file
+// Named, shape-checked access to a model's weights in a safetensors file or
+// a torch.save checkpoint (pytorch_model.bin, io/torch_checkpoint.h)
 // (STYLE.md convention 9: every weight is fetched by name and its shape
 // checked at load). Errors are ModelLoadError naming the file, the tensor and
 // the expected shape.
@@ -18,7 +19,8 @@ namespace emb::nn {
 
 class WeightReader {
  public:
-  explicit WeightReader(const std::filesystem::path& safetensors);
+  /// model.safetensors, or pytorch_model.bin (any *.bin / *.pt / *.pth: torch.save's zip format).
+  explicit WeightReader(const std::filesystem::path& weights);
   ~WeightReader();
   WeightReader(WeightReader&&) noexcept;
   WeightReader& operator=(WeightReader&&) noexcept;
@@ -30,6 +32,9 @@ class WeightReader {
   const std::string& prefix() const noexcept { return prefix_; }
 
   bool contains(std::string_view name) const;
+  /// A tensor's shape (for architectures whose widths come from the weights);
+  /// ModelLoadError naming the file and the tensor when missing.
+  std::vector<std::int64_t> shape(std::string_view name, std::string_view why) const;
   /// rows × cols as float32. `why` says where the expectation comes from,
   /// e.g. "config.json hidden_size=384".
   Matrix matrix(std::string_view name, std::size_t rows, std::size_t cols, std::string_view why) const;

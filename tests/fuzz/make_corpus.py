@@ -202,6 +202,35 @@ def main() -> None:
         lines += 1
     seed("word2vec", "bpemb-20.bin", b"20 25\n" + head[head.index(b"\n") + 1:pos])
     image_seeds()
+    torch_checkpoint_seeds()
+
+
+def torch_checkpoint_seeds() -> None:
+    """Small pytorch_model.bin files as torch.save writes them: a module's
+    state dict (OrderedDict + _metadata), every dtype, views sharing a storage
+    (first byte 0: a whole archive); and data.pkl alone (first byte 1: the
+    target adds nn.Linear(3, 2)'s storages)."""
+    import io
+    import zipfile
+
+    import torch
+
+    torch.manual_seed(0)
+    small = {
+        "linear": torch.nn.Linear(3, 2).state_dict(),
+        "dtypes": {"f32": torch.ones(2, 3), "f16": torch.ones(2, dtype=torch.float16),
+                   "bf16": torch.ones(2, dtype=torch.bfloat16), "ids": torch.arange(4).unsqueeze(0),
+                   "scalar": torch.tensor(1.5), "empty": torch.zeros(0, 2)},
+    }
+    base = torch.arange(12.0).reshape(3, 4)
+    small["views"] = {"base": base, "row": base[1], "t": base.t(), "step": base[:, ::2]}
+    for name, state in small.items():
+        buf = io.BytesIO()
+        torch.save(state, buf)
+        seed("torch_checkpoint", f"{name}.bin", buf.getvalue(), prefix=0)
+        if name == "linear":
+            pickle = zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("archive/data.pkl")
+            seed("torch_checkpoint", f"{name}.pkl", pickle, prefix=1)
 
 
 def image_seeds() -> None:

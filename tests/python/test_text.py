@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from conftest import require
+from conftest import require, require_module
 from embetter.text import LiteTextEncoder, SentenceEncoder, learn_lite_text_embeddings
 
 
@@ -175,3 +175,45 @@ def test_text_encoder_takes_a_model2vec_static_model_as_the_original_does(shared
     np.testing.assert_allclose(ours, static.encode(texts), atol=1e-5)
     with pytest.raises(TypeError, match="StaticModel"):
         TextEncoder(model=42).transform(["a text"])
+
+
+def _to_pytorch_model_bin(src, dst):
+    """`src` copied to `dst` with every model.safetensors replaced by a torch.save'd pytorch_model.bin."""
+    import shutil
+
+    torch = require_module("torch")
+    from safetensors.torch import load_file
+
+    shutil.copytree(src, dst)
+    for st in dst.rglob("model.safetensors"):
+        torch.save(load_file(str(st)), st.parent / "pytorch_model.bin")
+        st.unlink()
+    return dst
+
+
+@pytest.mark.parametrize("name", ["tiny-bert", "tiny-mpnet"])
+def test_sentence_encoder_reads_a_folder_with_only_pytorch_model_bin(shared, tmp_path, name):
+    folder = require(shared / "fixtures" / "sbert" / name)
+    converted = _to_pytorch_model_bin(folder, tmp_path / name)
+    assert not list(converted.rglob("*.safetensors"))
+    texts, _ = golden(folder)
+    np.testing.assert_array_equal(SentenceEncoder(str(converted)).transform(texts[:20]),
+                                  SentenceEncoder(str(folder)).transform(texts[:20]))
+
+
+def test_pickled_code_in_pytorch_model_bin_is_never_run(shared, tmp_path):
+    import zipfile
+
+    folder = require(shared / "fixtures" / "sbert" / "tiny-bert")
+    converted = _to_pytorch_model_bin(folder, tmp_path / "evil")
+    marker = tmp_path / "pwned"
+    bin_path = converted / "pytorch_model.bin"
+    with zipfile.ZipFile(bin_path) as z:
+        entries = {i.filename: z.read(i.filename) for i in z.infolist()}
+    evil = b"\x80\x02cos\nsystem\nX" + len(f"touch {marker}").to_bytes(4, "little") + f"touch {marker}".encode() + b"\x85R."
+    with zipfile.ZipFile(bin_path, "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, evil if name.endswith("/data.pkl") else data)
+    with pytest.raises(ValueError, match="GLOBAL 'os.system' is not allowed"):
+        SentenceEncoder(str(converted)).transform(["x"])
+    assert not marker.exists()

@@ -222,17 +222,40 @@ TEST_F(ResolveModelTest, RevisionsPinnedByCommitAndUnknownOnes) {
 }
 
 TEST_F(ResolveModelTest, UnknownRepoAndMissingWeightsAreClearErrors) {
-  const fs::path only_config = fresh_dir("pt-only");
-  write_file(only_config / "config.json", "{}");
-  write_file(only_config / "tokenizer.json", "{}");
-  write_file(only_config / "pytorch_model.bin", "not really");
-  FakeHub hub(fixtures(), {"--repo", "acme/pt-only=" + only_config.string()});
+  const fs::path no_weights = fresh_dir("no-weights");
+  write_file(no_weights / "config.json", "{}");
+  write_file(no_weights / "tokenizer.json", "{}");
+  write_file(no_weights / "tf_model.h5", "not read");
+  FakeHub hub(fixtures(), {"--repo", "acme/no-weights=" + no_weights.string()});
   ScopedEnv endpoint({{"HF_ENDPOINT", hub.endpoint()}});
   std::string msg = test::message_of<ModelLoadError>([] { resolve_model("embetter-test/no-such-model"); });
   EXPECT_NE(msg.find("does not exist"), std::string::npos) << msg;
-  msg = test::message_of<ModelLoadError>([] { resolve_model("acme/pt-only"); });
+  msg = test::message_of<ModelLoadError>([] { resolve_model("acme/no-weights"); });
   EXPECT_NE(msg.find("no file 'model.safetensors'"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("pytorch_model.bin"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("no pytorch_model.bin either"), std::string::npos) << msg;
+}
+
+// Repos that predate safetensors (sentence-transformers/clip-ViT-B-32) have
+// only pytorch_model.bin: it is fetched then, and only then.
+TEST_F(ResolveModelTest, PytorchModelBinIsFetchedOnlyWhenThereIsNoSafetensors) {
+  const fs::path pt_only = fresh_dir("pt-only"), both = fresh_dir("both");
+  for (const fs::path& d : {pt_only, both}) {
+    write_file(d / "config.json", "{}");
+    write_file(d / "tokenizer.json", "{}");
+    write_file(d / "pytorch_model.bin", "zip bytes");
+  }
+  write_file(both / "model.safetensors", "safetensors bytes");
+  FakeHub hub(fixtures(), {"--repo", "acme/pt-only=" + pt_only.string(), "--repo", "acme/both=" + both.string()});
+  ScopedEnv endpoint({{"HF_ENDPOINT", hub.endpoint()}});
+  const fs::path pt_snapshot = resolve_model("acme/pt-only");
+  EXPECT_EQ(list_tree(pt_snapshot), (std::vector<std::string>{"config.json", "pytorch_model.bin", "tokenizer.json"}));
+  const fs::path both_snapshot = resolve_model("acme/both");
+  EXPECT_EQ(list_tree(both_snapshot), (std::vector<std::string>{"config.json", "model.safetensors", "tokenizer.json"}));
+  hub.stop();
+  // The cache alone now completes both.
+  ScopedEnv offline({{"HF_HUB_OFFLINE", "1"}});
+  EXPECT_EQ(resolve_model("acme/pt-only"), pt_snapshot);
+  EXPECT_EQ(resolve_model("acme/both"), both_snapshot);
 }
 
 TEST_F(ResolveModelTest, UnreachableEndpointNamesItAndTheCache) {
@@ -250,6 +273,20 @@ TEST_F(ResolveModelTest, Model2VecFolderWithoutModulesJson) {
   ScopedEnv endpoint({{"HF_ENDPOINT", hub.endpoint()}});
   const fs::path snapshot = resolve_model("minishlab/potion-tiny");
   EXPECT_EQ(list_tree(snapshot), (std::vector<std::string>{"config.json", "model.safetensors", "tokenizer.json"}));
+}
+
+// timm's repos (timm/mobilenetv3_large_100.ra_in1k): config.json names an
+// architecture; only it and model.safetensors are fetched (no tokenizer).
+TEST_F(ResolveModelTest, TimmFolderNeedsOnlyConfigAndSafetensors) {
+  const fs::path timm = fresh_dir("timm");
+  write_file(timm / "config.json", R"({"architecture": "mobilenetv3_large_100", "pretrained_cfg": {}})");
+  write_file(timm / "model.safetensors", "safetensors bytes");
+  write_file(timm / "pytorch_model.bin", "zip bytes");
+  write_file(timm / "README.md", "# timm");
+  FakeHub hub(fixtures(), {"--repo", "timm/mobilenetv3_large_100.ra_in1k=" + timm.string()});
+  ScopedEnv endpoint({{"HF_ENDPOINT", hub.endpoint()}});
+  const fs::path snapshot = resolve_model("timm/mobilenetv3_large_100.ra_in1k");
+  EXPECT_EQ(list_tree(snapshot), (std::vector<std::string>{"config.json", "model.safetensors"}));
 }
 
 TEST_F(ResolveModelTest, ProgressBarStaysOffWhenStderrIsNotATerminal) {
