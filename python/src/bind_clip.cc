@@ -17,30 +17,7 @@ namespace emb::py_bind {
 namespace py = pybind11;
 namespace {
 
-// A uint8 array height × width [× channels] as a decoded image (copied:
-// the encoder then runs without the GIL).
-Image image_of(const py::handle& item, std::size_t index) {
-  const auto where = [&] { return "ClipEncoder: image " + std::to_string(index) + " "; };
-  if (!py::isinstance<py::array>(item)) throw InvalidArgument(where() + "is not a numpy array");
-  const auto a = py::reinterpret_borrow<py::array>(item);
-  if (!a.dtype().is(py::dtype::of<std::uint8_t>()))
-    throw InvalidArgument(where() + "has dtype " + py::str(a.dtype()).cast<std::string>() +
-                          "; expected uint8 (0..255), as Pillow's images are");
-  if (a.ndim() != 2 && a.ndim() != 3)
-    throw InvalidArgument(where() + "has " + std::to_string(a.ndim()) +
-                          " dimensions; expected height x width (grey) or height x width x channels");
-  Image image;
-  image.height = static_cast<std::size_t>(a.shape(0));
-  image.width = static_cast<std::size_t>(a.shape(1));
-  image.channels = a.ndim() == 2 ? 1 : static_cast<int>(a.shape(2));
-  if (image.channels < 1 || image.channels > 4)
-    throw InvalidArgument(where() + "has " + std::to_string(image.channels) +
-                          " channels; expected 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA)");
-  if (image.width == 0 || image.height == 0) throw InvalidArgument(where() + "is empty (0 pixels)");
-  const auto c = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(a);
-  image.pixels.assign(c.data(), c.data() + c.size());
-  return image;
-}
+Image image_of(const py::handle& item, std::size_t index) { return py_bind::image_of(item, index, "ClipEncoder"); }
 
 py::array_t<float> encode_texts(const ClipEncoder& e, const std::vector<std::string>& texts) {
   Matrix out;

@@ -7,6 +7,7 @@
 #include <string>
 #include <type_traits>
 
+#include "embetter/image.h"
 #include "embetter/matrix.h"
 #include "embetter/progress.h"
 
@@ -19,6 +20,10 @@ using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>
 Matrix to_matrix(const FloatArray& a, const char* name);
 /// Hands the Matrix's storage to numpy without copying (a capsule owns it).
 py::array_t<float> to_numpy(Matrix&& m);
+/// A uint8 array height × width [× channels] (grey, grey+alpha, RGB, RGBA) as a
+/// decoded image, copied so that the encoder then runs without the GIL;
+/// InvalidArgument naming `who` and the item's index otherwise.
+Image image_of(const py::handle& item, std::size_t index, const char* who);
 /// A ProgressFn that lets Python handle pending signals (Ctrl-C) between steps;
 /// it re-acquires the GIL only for that check.
 ProgressFn interruptible();

@@ -20,6 +20,7 @@ void register_body_folder(py::module_& m);
 void register_body_optim(py::module_& m);
 void register_body_finetuner(py::module_& m);
 void register_clip(py::module_& m);
+void register_timm(py::module_& m);
 }  // namespace emb::py_bind
 
 PYBIND11_MODULE(_core, m) {
@@ -63,4 +64,5 @@ PYBIND11_MODULE(_core, m) {
   emb::py_bind::register_body_optim(m);
   emb::py_bind::register_body_finetuner(m);
   emb::py_bind::register_clip(m);
+  emb::py_bind::register_timm(m);
 }

@@ -147,3 +147,23 @@ def test_text_only_models_run_as_sentence_encoder(shared):
     np.testing.assert_array_equal(ClipEncoder(name=tiny).transform(texts), SentenceEncoder(name=tiny).transform(texts))
     with pytest.raises(ValueError, match="encodes texts only"):
         ClipEncoder(name=tiny).transform([np.zeros((8, 8, 3), dtype=np.uint8)])
+
+
+def test_a_checkpoint_in_pytorch_model_bin_only_gives_the_same_embeddings(oracle, tmp_path):
+    """The hub's clip-ViT-B-32 ships only pytorch_model.bin (torch.save's format)."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    g = golden(oracle, "st-clip-hub")
+    converted = tmp_path / "st-clip-hub"
+    shutil.copytree(oracle / "st-clip-hub", converted)
+    for st in converted.rglob("model.safetensors"):
+        torch.save(load_file(str(st)), st.parent / "pytorch_model.bin")
+        st.unlink()
+    images = [oracle / "st-clip-hub" / "images" / f for f in g["images"][:2]]
+    original = ClipEncoder(name=str(oracle / "st-clip-hub"))
+    from_bin = ClipEncoder(name=str(converted))
+    np.testing.assert_array_equal(from_bin.transform(g["texts"]), original.transform(g["texts"]))
+    np.testing.assert_array_equal(from_bin.transform(images), original.transform(images))

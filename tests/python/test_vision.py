@@ -19,7 +19,7 @@ ImageOps = pytest.importorskip("PIL.ImageOps")
 
 from embetter import _core  # noqa: E402
 from embetter.grab import ColumnGrabber  # noqa: E402
-from embetter.vision import ColorHistogramEncoder, ImageLoader, TimmEncoder  # noqa: E402
+from embetter.vision import ColorHistogramEncoder, ImageLoader  # noqa: E402
 
 REFERENCE = ROOT / ".venv" / "reference-embetter"
 CAT = SHARED / "data" / "thiscatdoesnotexist.jpeg"
@@ -220,8 +220,3 @@ def test_cpp_decoder_equals_pillow(image_files):
     with pytest.raises(OSError, match="over the limit of 10"):
         _core.read_image(str(image_files["rgb.png"]), max_pixels=10)
     assert _core.DEFAULT_MAX_IMAGE_PIXELS == 2 * Image.MAX_IMAGE_PIXELS
-
-
-def test_timm_encoder_says_it_is_not_built_yet():
-    with pytest.raises(NotImplementedError, match="not built yet"):
-        TimmEncoder()

@@ -6,29 +6,13 @@ import os
 import numpy as np
 
 from embetter import _core
+from embetter._images import _is_pil, _pil_pixels
 from embetter._loaded_models import LoadedModels, precision_of
 from embetter.text._static import LazyEncoder
 
 # Loaded once per process for a given model and settings
 # (embetter._loaded_models), at most two at a time.
 _LOADED = LoadedModels(lambda name, **settings: _core.ClipEncoder(name, **settings), max_models=2)
-
-
-def _is_pil(x) -> bool:
-    image = type(x).__module__.startswith("PIL.") and hasattr(x, "getbands") and hasattr(x, "mode")
-    return bool(image)
-
-
-def _pil_pixels(img) -> np.ndarray:
-    """A Pillow image as the uint8 array the C++ preprocessing takes: grey,
-    RGB and their alpha forms as they are (alpha is composited on white
-    there), any other mode converted first as transformers' convert_to_rgb
-    does (RGBA when it has transparency, else RGB)."""
-    transparency = img.info.get("transparency") is not None
-    if img.mode in ("RGB", "L") and not transparency or img.mode in ("RGBA", "LA"):
-        return np.asarray(img)
-    has_alpha = "A" in img.getbands() or transparency
-    return np.asarray(img.convert("RGBA" if has_alpha else "RGB"))
 
 
 def _kind(x, i: int) -> str:
@@ -53,7 +37,8 @@ class ClipEncoder(LazyEncoder):
     The model is a local folder or a hub id (``clip-ViT-B-32`` means
     ``sentence-transformers/clip-ViT-B-32``) found in the Hugging Face cache
     or downloaded into it: a sentence-transformers CLIP folder or a plain
-    transformers CLIP folder, with ``model.safetensors`` (see docs/vision.md).
+    transformers CLIP folder, with ``model.safetensors`` or ``pytorch_model.bin``
+    (read without running its pickle; see docs/vision.md).
 
     ``transform(X)`` takes a list (or array, or pandas Series) whose items are
     texts (``str``) or images: Pillow images (as ``ImageLoader`` gives), uint8

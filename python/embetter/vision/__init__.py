@@ -1,8 +1,8 @@
-"""Image components: ImageLoader (paths to Pillow images or uint8 arrays) and
-ColorHistogramEncoder (colour histograms computed in C++). TimmEncoder is not
-built yet (issue 14); see docs/vision.md."""
+"""Image components: ImageLoader (paths to Pillow images or uint8 arrays),
+ColorHistogramEncoder (colour histograms computed in C++) and TimmEncoder
+(timm's MobileNetV3 and MobileNetV2 run natively); see docs/vision.md."""
 from embetter.vision._colorhist import ColorHistogramEncoder
 from embetter.vision._loader import ImageLoader
-from embetter.vision._pending import TimmEncoder
+from embetter.vision._timm import TimmEncoder
 
 __all__ = ["ImageLoader", "ColorHistogramEncoder", "TimmEncoder"]
