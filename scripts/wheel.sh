@@ -20,6 +20,13 @@ build_args=()
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
   build_args+=(--config-settings=cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # The same compiler by the same name as build/ (ccache's key has the name:
+  # CMake calls it c++, scikit-build-core g++), so that its objects are reused.
+  main_cache="${BUILD_DIR:-build}/CMakeCache.txt"
+  if [ -f "$main_cache" ]; then
+    cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$main_cache")
+    [ -n "$cxx" ] && build_args+=(--config-settings=cmake.define.CMAKE_CXX_COMPILER="$cxx")
+  fi
 fi
 start=$SECONDS
 .venv/bin/python -m pip wheel . -q --no-deps --no-build-isolation -w "$OUT/plain" "${build_args[@]}"
