@@ -2,6 +2,8 @@
 Pillow image is handed to the C++ preprocessing."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 
@@ -21,3 +23,16 @@ def _pil_pixels(img) -> np.ndarray:
         return np.asarray(img)
     has_alpha = "A" in img.getbands() or transparency
     return np.asarray(img.convert("RGBA" if has_alpha else "RGB"))
+
+
+def encode_image_items(enc, items, kinds, out) -> None:
+    """Writes the rows of `out` that belong to image items (kinds "pil",
+    "array" or "file"): Pillow images and uint8 arrays in one call, paths
+    (decoded in C++) in another; other rows are left as they are."""
+    arrays = [i for i, k in enumerate(kinds) if k in ("pil", "array")]
+    files = [i for i, k in enumerate(kinds) if k == "file"]
+    if arrays:
+        pixels = [_pil_pixels(items[i]) if kinds[i] == "pil" else items[i] for i in arrays]
+        out[arrays] = enc.encode_images(pixels)
+    if files:
+        out[files] = enc.encode_image_files([os.fspath(items[i]) for i in files])

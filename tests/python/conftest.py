@@ -41,3 +41,29 @@ def shared():
 @pytest.fixture
 def minilm():
     return require(MINILM)
+
+
+def oracle_folder(name, fixtures, scratch, *script_args):
+    """build/oracles/<name> as ctest's oracle.<name> wrote it (EMB_ORACLE_DIR
+    overrides where), else tests/oracles/<name>_oracle.py run now into
+    `scratch`: the folder holding each of `fixtures`' golden.json."""
+    import subprocess
+    import sys
+
+    folder = Path(os.environ.get("EMB_ORACLE_DIR", ROOT / os.environ.get("BUILD_DIR", "build") / "oracles")) / name
+    if not all((folder / fixture / "golden.json").exists() for fixture in fixtures):
+        folder = Path(scratch) / f"{name}-oracle"
+        subprocess.run([sys.executable, str(ROOT / "tests" / "oracles" / f"{name}_oracle.py"), str(folder),
+                        *map(str, script_args)], check=True, capture_output=True)
+    return folder
+
+
+def assert_embeddings_close(got, want):
+    """The suite's parity tolerance: float32 rows within 1e-4, cosine >= 0.99999."""
+    import numpy as np
+
+    want = np.asarray(want, dtype=np.float32)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    assert np.abs(got - want).max() <= 1e-4
+    cos = (got * want).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
+    assert cos.min() >= 0.99999

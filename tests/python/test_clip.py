@@ -4,11 +4,7 @@ texts and images (Pillow, uint8 arrays, paths) against sentence-transformers'
 goldens, mixed lists, the ImageLoader → ClipEncoder → LogisticRegression
 pipeline, int8, pickling and errors."""
 import json
-import os
 import pickle
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,54 +12,36 @@ from PIL import Image
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from conftest import ROOT, require
+from conftest import assert_embeddings_close, oracle_folder, require
 from embetter.multi import ClipEncoder
 from embetter.vision import ImageLoader
 
 FIXTURES = ["hf-clip", "st-clip-hub", "st-clip-saved"]
 
 
-def oracle_folder(scratch):
-    """The oracle's folder: ctest's, else written under `scratch` (about 10 s)."""
-    folder = Path(os.environ.get("EMB_ORACLE_DIR", ROOT / os.environ.get("BUILD_DIR", "build") / "oracles")) / "clip"
-    if not all((folder / name / "golden.json").exists() for name in FIXTURES):
-        folder = Path(scratch) / "clip-oracle"
-        subprocess.run([sys.executable, str(ROOT / "tests/oracles/clip_oracle.py"), str(folder)], check=True,
-                       capture_output=True)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory):
-    return oracle_folder(tmp_path_factory.mktemp("oracle"))
+    return oracle_folder("clip", FIXTURES, tmp_path_factory.mktemp("oracle"))
 
 
 def golden(oracle, name):
     return json.loads((oracle / name / "golden.json").read_text())
 
 
-def assert_close(got, want):
-    want = np.asarray(want, dtype=np.float32)
-    assert got.dtype == np.float32 and got.shape == want.shape
-    assert np.abs(got - want).max() <= 1e-4
-    cos = (got * want).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
-    assert cos.min() >= 0.99999
-
-
 @pytest.mark.parametrize("name", FIXTURES)
 def test_texts_and_images_match_sentence_transformers(oracle, name):
     g = golden(oracle, name)
     enc = ClipEncoder(name=str(oracle / name), batch_size=4)
-    assert_close(enc.transform(g["texts"]), g["text_embeddings"])
+    assert_embeddings_close(enc.transform(g["texts"]), g["text_embeddings"])
     paths = [oracle / name / "images" / f for f in g["images"]]
     pil = [Image.open(p) for p in paths]
     assert [im.mode for im in pil] == g["image_modes"]
     from_pil = enc.transform(pil)
-    assert_close(from_pil, g["image_embeddings"])
+    assert_embeddings_close(from_pil, g["image_embeddings"])
     # Paths (pathlib) are decoded in C++; numpy arrays are taken as Pillow's pixels.
-    assert_close(enc.transform(paths), g["image_embeddings"])
+    assert_embeddings_close(enc.transform(paths), g["image_embeddings"])
     rgb = [np.asarray(im.convert("RGB")) for im in pil]
-    assert_close(enc.transform(rgb[:3]), g["image_embeddings"][:3])
+    assert_embeddings_close(enc.transform(rgb[:3]), g["image_embeddings"][:3])
 
 
 def test_mixed_lists_keep_their_order_and_single_items_give_vectors(oracle):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import silhouette_score
 
-from conftest import ROOT, require
+from conftest import ROOT, oracle_folder, require
 
 GUIDE = ROOT / "docs" / "finetuning.md"
 
@@ -50,13 +50,13 @@ def test_readme_python_example_runs(shared, minilm, capsys):
 def test_readme_image_example_runs_on_the_tiny_clip_fixture(tmp_path, capsys):
     """README's image example, with the tiny CLIP fixture of tests/oracles/clip_oracle.py
     for clip-ViT-B-32 and its images (two of one kind, two of another) for the photos."""
-    from test_clip import FIXTURES, oracle_folder
+    from test_clip import FIXTURES
 
-    folder = oracle_folder(tmp_path) / "hf-clip"
+    folder = oracle_folder("clip", FIXTURES, tmp_path) / "hf-clip"
     readme = (ROOT / "README.md").read_text()
     (block,) = [b for b in python_blocks(readme) if "ClipEncoder" in b and "LogisticRegression" in b]
     images = sorted((folder / "images").glob("*.png"))
-    assert len(images) >= 5 and "hf-clip" in FIXTURES
+    assert len(images) >= 5
     photos = {"cat1": images[0], "dog1": images[1], "cat2": images[2], "dog2": images[3], "cat3": images[4]}
     for name, path in photos.items():
         assert f'"photos/{name}.jpg"' in block

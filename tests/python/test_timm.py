@@ -5,10 +5,7 @@ Pillow images (ImageLoader), uint8 arrays and paths against timm's goldens,
 the original's test_basic_timm shapes, a timm model name found in the
 Hugging Face cache, pickling and errors."""
 import json
-import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +13,7 @@ import pytest
 from PIL import Image
 from sklearn.pipeline import make_pipeline
 
-from conftest import ROOT, SHARED
+from conftest import SHARED, assert_embeddings_close, oracle_folder
 from embetter import _core
 from embetter.vision import ImageLoader, TimmEncoder
 
@@ -24,31 +21,13 @@ FIXTURES = ["mobilenetv3_large_100", "small_050_97x80", "tf_large_075_71", "tf_s
             "mobilenetv2_120d_96"]
 
 
-def oracle_folder(scratch):
-    """The oracle's folder: ctest's, else written under `scratch` (about 40 s)."""
-    folder = Path(os.environ.get("EMB_ORACLE_DIR", ROOT / os.environ.get("BUILD_DIR", "build") / "oracles")) / "timm"
-    if not all((folder / name / "golden.json").exists() for name in FIXTURES):
-        folder = Path(scratch) / "timm-oracle"
-        subprocess.run([sys.executable, str(ROOT / "tests/oracles/timm_oracle.py"), str(folder), str(SHARED)],
-                       check=True, capture_output=True)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory):
-    return oracle_folder(tmp_path_factory.mktemp("oracle"))
+    return oracle_folder("timm", FIXTURES, tmp_path_factory.mktemp("oracle"), SHARED)
 
 
 def golden(oracle, name):
     return json.loads((oracle / name / "golden.json").read_text())
-
-
-def assert_close(got, want):
-    want = np.asarray(want, dtype=np.float32)
-    assert got.dtype == np.float32 and got.shape == want.shape
-    assert np.abs(got - want).max() <= 1e-4
-    cos = (got * want).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(want, axis=1)
-    assert cos.min() >= 0.99999
 
 
 @pytest.mark.parametrize("name", FIXTURES)
@@ -56,12 +35,12 @@ def test_features_and_predictions_match_timm(oracle, name):
     g = golden(oracle, name)
     paths = [oracle / name / "images" / f for f in g["images"]]
     images = ImageLoader().fit_transform([str(p) for p in paths])
-    assert_close(TimmEncoder(str(oracle / name)).fit_transform(images), g["features"])
-    assert_close(TimmEncoder(str(oracle / name), encode_predictions=True).fit_transform(images), g["logits"])
+    assert_embeddings_close(TimmEncoder(str(oracle / name)).fit_transform(images), g["features"])
+    assert_embeddings_close(TimmEncoder(str(oracle / name), encode_predictions=True).fit_transform(images), g["logits"])
     # Paths (decoded in C++) and uint8 arrays give the same rows.
-    assert_close(TimmEncoder(str(oracle / name)).transform(paths), g["features"])
+    assert_embeddings_close(TimmEncoder(str(oracle / name)).transform(paths), g["features"])
     arrays = [np.asarray(Image.open(p)) for p in paths]  # RGBA and grey as they are: converted in C++
-    assert_close(TimmEncoder(str(oracle / name), num_threads=2, batch_size=3).transform(arrays), g["features"])
+    assert_embeddings_close(TimmEncoder(str(oracle / name), num_threads=2, batch_size=3).transform(arrays), g["features"])
 
 
 def hub_cache(tmp_path, monkeypatch, repo_id, folder):
@@ -98,7 +77,7 @@ def test_pipeline_single_items_and_pickling(oracle):
     g = golden(oracle, "small_050_97x80")
     paths = [str(folder / "images" / f) for f in g["images"]]
     pipe = make_pipeline(ImageLoader(), TimmEncoder(str(folder)))
-    assert_close(pipe.fit_transform(paths), g["features"])
+    assert_embeddings_close(pipe.fit_transform(paths), g["features"])
     enc = TimmEncoder(str(folder))
     one = enc.transform(Path(paths[1]))
     assert one.shape == (1024,)
@@ -121,7 +100,7 @@ def test_a_timm_name_is_found_in_the_hugging_face_cache(oracle, tmp_path, monkey
                  "hf-hub:timm/mobilenetv3_large_100.ra_in1k"):
         enc = _core.TimmEncoder(name)
         assert enc.architecture == "mobilenetv3_large_100" and enc.input_size == (3, 224, 224)
-        assert_close(enc.encode_pixels(pixels), g["features"])
+        assert_embeddings_close(enc.encode_pixels(pixels), g["features"])
 
 
 def test_errors_say_what_is_wrong(oracle, tmp_path):

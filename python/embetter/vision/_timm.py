@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from embetter import _core
-from embetter._images import _is_pil, _pil_pixels
+from embetter._images import _is_pil, encode_image_items
 from embetter._loaded_models import LoadedModels
 from embetter.text._static import LazyEncoder
 
@@ -115,13 +115,7 @@ class TimmEncoder(LazyEncoder):
         enc = self._encoder()
         out = np.empty((len(items), enc.dim), dtype=np.float32)
         kinds = [_kind(x, i) for i, x in enumerate(items)]
-        arrays = [i for i, k in enumerate(kinds) if k in ("pil", "array")]
-        files = [i for i, k in enumerate(kinds) if k == "file"]
-        if arrays:
-            pixels = [_pil_pixels(items[i]) if kinds[i] == "pil" else items[i] for i in arrays]
-            out[arrays] = enc.encode_images(pixels)
-        if files:
-            out[files] = enc.encode_image_files([os.fspath(items[i]) for i in files])
+        encode_image_items(enc, items, kinds, out)
         return out
 
     def _make(self):
