@@ -22,7 +22,7 @@ std::string message_of(Fn&& fn) {
   return "(no error)";
 }
 
-TEST(OptionalPartsOff, ADownloadSaysDownloadsAreNotBuiltInAndWhatToDoInstead) {
+TEST(OptionalPartsOff, ADownloadIsAClearErrorNamingTheOptionAndTheCache) {
   const emb::hub::HttpClient client({"User-Agent: test"});
   const std::string url = "https://huggingface.co/org/model/resolve/main/config.json";
   for (const std::string& message :
@@ -36,7 +36,7 @@ TEST(OptionalPartsOff, ADownloadSaysDownloadsAreNotBuiltInAndWhatToDoInstead) {
   EXPECT_EQ(emb::hub::HttpClient::escape("a b/c", true), "a%20b/c");
 }
 
-TEST(OptionalPartsOff, AChartSaysChartsAreNotBuiltInAndWritesNothing) {
+TEST(OptionalPartsOff, AChartIsAClearErrorNamingTheOptionAndWritesNothing) {
   const auto path = std::filesystem::temp_directory_path() / "embetter-options-off-chart.png";
   std::filesystem::remove(path);
   emb::Matrix points(3, 2);
