@@ -4,7 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <optional>
+#include <memory>
 
 #include "core/blas_threads.h"
 #include "core/parallel.h"
@@ -13,7 +13,7 @@
 #include "embetter/threads.h"
 #include "encoders/sentence_batches.h"
 #include "io/json_input.h"
-#include "models/mobilenet.h"
+#include "models/timm_families.h"
 #include "nn/weight_reader.h"
 
 namespace emb {
@@ -25,7 +25,7 @@ struct TimmEncoder::Impl {
   std::string path;
   std::string architecture;
   TimmPreprocessConfig preprocess;
-  std::optional<models::MobileNet> model;
+  std::unique_ptr<const models::ImageModel> model;
 };
 
 namespace {
@@ -40,18 +40,8 @@ std::string timm_repo(const std::string& name) {
   if (n.starts_with("timm/")) n = n.substr(5);
   if (n.find('/') != std::string::npos) return n;
   if (n.find('.') == std::string::npos) {
-    static const std::pair<const char*, const char*> kDefaultTags[] = {
-        {"mobilenetv3_large_100", "ra_in1k"},        {"mobilenetv3_small_050", "lamb_in1k"},
-        {"mobilenetv3_small_075", "lamb_in1k"},      {"mobilenetv3_small_100", "lamb_in1k"},
-        {"tf_mobilenetv3_large_075", "in1k"},        {"tf_mobilenetv3_large_100", "in1k"},
-        {"tf_mobilenetv3_large_minimal_100", "in1k"}, {"tf_mobilenetv3_small_075", "in1k"},
-        {"tf_mobilenetv3_small_100", "in1k"},        {"tf_mobilenetv3_small_minimal_100", "in1k"},
-        {"mobilenetv2_050", "lamb_in1k"},            {"mobilenetv2_100", "ra_in1k"},
-        {"mobilenetv2_110d", "ra_in1k"},             {"mobilenetv2_120d", "ra_in1k"},
-        {"mobilenetv2_140", "ra_in1k"},
-    };
-    for (const auto& [arch, tag] : kDefaultTags)
-      if (n == arch) return "timm/" + n + "." + tag;
+    const std::string tag = models::timm_default_tag(n);
+    if (!tag.empty()) return "timm/" + n + "." + tag;
   }
   return "timm/" + n;
 }
@@ -148,7 +138,7 @@ TimmEncoder TimmEncoder::load(const std::string& name_or_path, TimmEncoderOption
   if (!local && name_or_path.find('/') == std::string::npos && name_or_path.find(':') == std::string::npos) {
     // A timm model name: say it is not built before looking for its weights.
     const std::string architecture = name_or_path.substr(0, name_or_path.find('.'));
-    (void)models::timm_mobilenet_arch(architecture);
+    models::check_timm_architecture(architecture);
   }
   const fs::path root = resolve_model(local ? name_or_path : timm_repo(name_or_path),
                                       HubOptions{.show_progress = opts.show_progress_bar});
@@ -169,16 +159,12 @@ TimmEncoder TimmEncoder::load(const std::string& name_or_path, TimmEncoderOption
                  ": model_args.in_chans is ", io::json_excerpt(args["in_chans"]), "; only 3 (RGB) is supported");
   }
   impl->preprocess = read_preprocess(config, config_file);
-  const models::MobileNetArch arch = models::timm_mobilenet_arch(impl->architecture);
+  models::check_timm_architecture(impl->architecture);
   const fs::path weights = root / "model.safetensors";
   EMB_CHECK_AS(ModelLoadError, fs::is_regular_file(weights, ec), root.string(),
                ": no model.safetensors (timm's hub folders ship it next to config.json)");
   const nn::WeightReader reader(weights);
-  if (opts.encode_predictions)
-    EMB_CHECK_AS(ModelLoadError, reader.contains("classifier.weight"), weights.string(),
-                 ": no 'classifier.weight', so encode_predictions=True has no predictions to give "
-                 "(a checkpoint saved with num_classes=0)");
-  impl->model.emplace(reader, arch, opts.encode_predictions);
+  impl->model = models::load_timm_model(reader, impl->architecture, opts.encode_predictions);
   impl->options = std::move(opts);
   return TimmEncoder(std::move(impl));
 }

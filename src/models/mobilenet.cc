@@ -57,10 +57,6 @@ const std::vector<std::vector<std::string>> kMobileNetV2 = {
     {"ir_r3_k3_s1_e6_c96"},  {"ir_r3_k3_s2_e6_c160"}, {"ir_r1_k3_s1_e6_c320"},
 };
 
-const char* kSupported =
-    "mobilenetv3_large_*, mobilenetv3_small_*, their tf_ variants (tf_mobilenetv3_{large,small}[_minimal]_*) and "
-    "mobilenetv2_* (035, 050, 075, 100, 140, 110d, 120d)";
-
 // timm's _decode_block_str for the options these architectures use.
 std::vector<MobileNetBlockDef> decode_block(const std::string& text, Act default_act, double depth) {
   std::vector<std::string> ops;
@@ -173,8 +169,8 @@ bool is_timm_mobilenet(const std::string& architecture) {
 }
 
 MobileNetArch timm_mobilenet_arch(const std::string& architecture) {
-  EMB_CHECK_AS(NotSupportedError, is_timm_mobilenet(architecture), "TimmEncoder: architecture '", architecture,
-               "' is not supported; supported: ", kSupported);
+  EMB_CHECK_AS(NotSupportedError, is_timm_mobilenet(architecture), "MobileNet: architecture '", architecture,
+               "' is not a timm MobileNetV3 or MobileNetV2 (models/timm_families.cc lists what TimmEncoder builds)");
   MobileNetArch arch;
   arch.name = architecture;
   if (architecture.starts_with("mobilenetv2_")) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "embetter/matrix.h"
+#include "models/image_model.h"
 #include "nn/conv2d.h"
 #include "nn/weight_reader.h"
 
@@ -52,7 +53,7 @@ bool is_timm_mobilenet(const std::string& architecture);
 /// what is supported) otherwise.
 MobileNetArch timm_mobilenet_arch(const std::string& architecture);
 
-class MobileNet {
+class MobileNet final : public ImageModel {
  public:
   /// Reads every weight by timm's state-dict name, shapes checked (ModelLoadError
   /// naming the file and the tensor). With `classifier`, the 1000-way (or
@@ -63,12 +64,13 @@ class MobileNet {
   /// conv_head + act; MobileNetV2: conv_head + bn2 + act, then pooled) of n images of 3 × height × width
   /// float32 (channels first, as timm's transform gives them), one after
   /// another: n × num_features().
-  Matrix features(std::span<const float> pixels, std::size_t n, std::size_t height, std::size_t width) const;
+  Matrix features(std::span<const float> pixels, std::size_t n, std::size_t height,
+                  std::size_t width) const override;
   /// The classifier's logits of features: n × num_classes().
-  Matrix logits(const Matrix& features) const;
+  Matrix logits(const Matrix& features) const override;
 
-  std::size_t num_features() const noexcept { return head_out_; }
-  std::size_t num_classes() const noexcept { return num_classes_; }
+  std::size_t num_features() const noexcept override { return head_out_; }
+  std::size_t num_classes() const noexcept override { return num_classes_; }
 
  private:
   struct SqueezeExcite {

@@ -22,6 +22,7 @@ folders are what timm reads. timm and torchvision come from .venv/timm-oracle
 """
 import ctypes
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -101,10 +102,15 @@ def randomise(model):
                 m.bias.copy_(torch.randn(n) * 0.2)
                 m.running_mean.copy_(torch.randn(n) * 0.2)
                 m.running_var.copy_(torch.empty(n).uniform_(0.5, 2.0))
-        model.classifier.bias.copy_(torch.randn(model.classifier.out_features) * 0.1)
+        head = model.get_classifier()  # classifier (MobileNet, EfficientNet), fc (ResNet), head (ViT)
+        head.bias.copy_(torch.randn(head.out_features) * 0.1)
 
 
+# TIMM_ORACLE_ONLY=name,name writes only those fixtures (while working on one family).
+only = set(filter(None, os.environ.get("TIMM_ORACLE_ONLY", "").split(",")))
 for name, (arch, cfg) in MODELS.items():
+    if only and name not in only:
+        continue
     folder = out / name
     model = timm.create_model(arch, pretrained=False)
     randomise(model)
