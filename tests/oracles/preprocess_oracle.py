@@ -152,23 +152,11 @@ for cname, cfg in CLIP_CONFIGS.items():
                                  "offset": clip_bin.add(pv)})
 
 # --- timm's eval transform --------------------------------------------------------
-TIMM = Path(__file__).resolve().parents[2] / ".venv" / "timm-oracle"
-if (TIMM / "timm").is_dir():
-    sys.path.insert(0, str(TIMM))
-    import ctypes  # noqa: E402
+from timm_import import import_timm  # noqa: E402
 
-    import torch  # noqa: E402
-
-    try:
-        ctypes.CDLL(str(TIMM / "torchvision" / "_C.so"))
-    except OSError:  # a torchvision built for another torch: declare what its import registers fakes for
-        lib = torch.library.Library("torchvision", "DEF")
-        lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import timm  # noqa: E402
-        from timm.data import create_transform, resolve_data_config  # noqa: E402
+timm = import_timm(required=False)
+if timm is not None:
+    from timm.data import create_transform, resolve_data_config  # noqa: E402
 
     timm_configs = {}
     for model in ("mobilenetv3_large_100", "vit_base_patch16_224", "convnext_tiny"):
