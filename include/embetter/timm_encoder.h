@@ -15,8 +15,15 @@
 /// Hugging Face cache as hub.h describes.
 ///
 /// Architectures: timm's MobileNetV3 (mobilenetv3_large_*, mobilenetv3_small_*
-/// and the tf_ variants, tf_ minimal ones included) and MobileNetV2
-/// (mobilenetv2_*, 110d and 120d included); others raise NotSupportedError
+/// and the tf_ variants, tf_ minimal ones included), MobileNetV2
+/// (mobilenetv2_*, 110d and 120d included), EfficientNet B0-B3
+/// (efficientnet_b0..b3, tf_efficientnet_b0..b3) and ResNet's plain variants
+/// (resnet18, resnet34, resnet26, resnet50, resnet101, resnet152,
+/// wide_resnet50_2, wide_resnet101_2), and the Vision Transformer
+/// (vit_{tiny,small,base,large}_patch{8,16,32}_{224,384},
+/// vit_{large,huge,giant}_patch14_224: class-token pooling, the model's
+/// img_size only; other ViT variants, e.g. global_pool 'avg' or register
+/// tokens, raise NotSupportedError); others raise NotSupportedError
 /// naming them. Preprocessing: pretrained_cfg's input_size,
 /// interpolation, crop_pct, crop_mode, mean and std (timm's defaults where
 /// missing), as preprocess_timm (image.h) computes them.

@@ -71,7 +71,7 @@ py::array_t<float> preprocess(const TimmEncoder& e, const py::handle& image) {
 }  // namespace
 
 void register_timm(py::module_& m) {
-  py::class_<TimmEncoder>(m, "TimmEncoder", R"pbdoc(A timm image model (MobileNetV3, MobileNetV2) run natively;
+  py::class_<TimmEncoder>(m, "TimmEncoder", R"pbdoc(A timm image model (MobileNetV3/V2, EfficientNet B0-B3, ResNet, ViT) run natively;
 see embetter.vision.TimmEncoder.)pbdoc")
       .def(py::init([](const std::string& name, bool encode_predictions, int batch_size, int num_threads,
                        bool show_progress_bar) {

@@ -13,6 +13,7 @@
 #include "embetter/threads.h"
 #include "encoders/sentence_batches.h"
 #include "io/json_input.h"
+#include "linalg/omp_threads.h"
 #include "models/timm_families.h"
 #include "nn/weight_reader.h"
 
@@ -119,6 +120,8 @@ void run_batches(std::size_t n, const TimmEncoderOptions& o,
     const std::size_t begin = b * batch, end = std::min(n, begin + batch), count = end - begin;
     const std::size_t runs = std::min(threads, count);
     for_each_index(runs, runs, [&](std::size_t w, std::size_t) {
+      // The convolutions' OpenMP team: this worker's share of the threads.
+      const linalg::OmpThreadsCap cap(static_cast<int>(threads / runs));
       run(begin + count * w / runs, begin + count * (w + 1) / runs);
     });
     if (o.show_progress_bar) encoders::draw_batches_bar(b + 1, batches);
@@ -164,7 +167,7 @@ TimmEncoder TimmEncoder::load(const std::string& name_or_path, TimmEncoderOption
   EMB_CHECK_AS(ModelLoadError, fs::is_regular_file(weights, ec), root.string(),
                ": no model.safetensors (timm's hub folders ship it next to config.json)");
   const nn::WeightReader reader(weights);
-  impl->model = models::load_timm_model(reader, impl->architecture, opts.encode_predictions);
+  impl->model = models::load_timm_model(reader, {config, config_file}, impl->architecture, opts.encode_predictions);
   impl->options = std::move(opts);
   return TimmEncoder(std::move(impl));
 }

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "embetter/error.h"
-#include "linalg/gemm.h"
+#include "models/timm_layers.h"
 
 namespace emb::models {
 namespace {
@@ -57,6 +57,14 @@ const std::vector<std::vector<std::string>> kMobileNetV2 = {
     {"ir_r3_k3_s1_e6_c96"},  {"ir_r3_k3_s2_e6_c160"}, {"ir_r1_k3_s1_e6_c320"},
 };
 
+// timm's _gen_efficientnet: one definition per stage, scaled by the model's
+// depth multiplier.
+const std::vector<std::string> kEfficientNet = {
+    "ds_r1_k3_s1_e1_c16_se0.25",  "ir_r2_k3_s2_e6_c24_se0.25",  "ir_r2_k5_s2_e6_c40_se0.25",
+    "ir_r3_k3_s2_e6_c80_se0.25",  "ir_r3_k5_s1_e6_c112_se0.25", "ir_r4_k5_s2_e6_c192_se0.25",
+    "ir_r1_k3_s1_e6_c320_se0.25",
+};
+
 // timm's _decode_block_str for the options these architectures use.
 std::vector<MobileNetBlockDef> decode_block(const std::string& text, Act default_act, double depth) {
   std::vector<std::string> ops;
@@ -101,6 +109,13 @@ std::vector<MobileNetBlockDef> decode_block(const std::string& text, Act default
   return std::vector<MobileNetBlockDef>(repeats, def);
 }
 
+// A stage of one definition: EfficientNetBuilder strides its first block only.
+std::vector<MobileNetBlockDef> decode_stage(const std::string& text, Act default_act, double depth) {
+  auto blocks = decode_block(text, default_act, depth);
+  for (std::size_t b = 1; b < blocks.size(); ++b) blocks[b].stride = 1;
+  return blocks;
+}
+
 void activate(std::span<float> x, Act act) {
   if (act == Act::HardSwish)
     for (float& v : x) v = v * std::min(std::max(v + 3.0f, 0.0f), 6.0f) / 6.0f;
@@ -108,38 +123,18 @@ void activate(std::span<float> x, Act act) {
     for (float& v : x) v = std::max(v, 0.0f);
   else if (act == Act::ReLU6)
     for (float& v : x) v = std::min(std::max(v, 0.0f), 6.0f);
+  else if (act == Act::SiLU)
+    for (float& v : x) v = static_cast<float>(v / (1.0 + std::exp(-static_cast<double>(v))));
 }
 
 std::string tensor_why(const MobileNetArch& arch) { return "timm " + arch.name; }
 
-// out = W · x + b for one image (W out × in): one product per image, so a
-// row never depends on the rest of the batch.
-void linear(std::span<const float> x, const Matrix& w, const std::vector<float>& b, std::span<float> out) {
-  const auto rows = static_cast<Eigen::Index>(w.rows()), cols = static_cast<Eigen::Index>(w.cols());
-  linalg::sgemm(false, true, 1, rows, cols, 1.0f, x.data(), cols, w.data(), cols, 0.0f, out.data(), rows);
-  for (std::size_t k = 0; k < out.size(); ++k) out[k] += b[k];
-}
-
 std::int64_t i64(std::size_t v) { return static_cast<std::int64_t>(v); }
 
-// A convolution followed by its BatchNorm (`bn` the prefix, e.g. "blocks.1.0.bn1"),
-// folded: w · γ/√(σ² + ε), β − μ · γ/√(σ² + ε).
+// A convolution followed by its BatchNorm (`bn` the prefix, e.g. "blocks.1.0.bn1"), folded.
 nn::Conv2d folded_conv(const nn::WeightReader& w, const MobileNetArch& arch, const std::string& conv,
                        const std::string& bn, std::size_t in, std::size_t out, std::size_t kernel, std::size_t stride,
                        bool depthwise, Act act, bool accumulate) {
-  const std::string why = tensor_why(arch);
-  std::vector<float> weights =
-      w.tensor(conv + ".weight", {i64(out), i64(depthwise ? 1 : in), i64(kernel), i64(kernel)}, why);
-  const auto gamma = w.vector(bn + ".weight", out, why), beta = w.vector(bn + ".bias", out, why);
-  const auto mean = w.vector(bn + ".running_mean", out, why), var = w.vector(bn + ".running_var", out, why);
-  std::vector<float> bias(out);
-  const std::size_t per_out = weights.size() / out;
-  for (std::size_t o = 0; o < out; ++o) {
-    const double scale = static_cast<double>(gamma[o]) / std::sqrt(static_cast<double>(var[o]) + arch.bn_eps);
-    for (std::size_t i = 0; i < per_out; ++i)
-      weights[o * per_out + i] = static_cast<float>(weights[o * per_out + i] * scale);
-    bias[o] = static_cast<float>(beta[o] - mean[o] * scale);
-  }
   nn::Conv2dSpec spec;
   spec.in_channels = in;
   spec.out_channels = out;
@@ -149,15 +144,12 @@ nn::Conv2d folded_conv(const nn::WeightReader& w, const MobileNetArch& arch, con
   spec.padding = arch.padding;
   spec.activation = act;
   spec.accumulate = accumulate;
-  return nn::Conv2d(spec, std::move(weights), std::move(bias));
+  return conv_bn(w, conv, bn, spec, arch.bn_eps, tensor_why(arch));
 }
 
 // Output channels of a convolution, from its weight's shape.
 std::size_t out_channels(const nn::WeightReader& w, const std::string& conv, const MobileNetArch& arch) {
-  const auto shape = w.shape(conv + ".weight", tensor_why(arch));
-  EMB_CHECK_AS(ModelLoadError, shape.size() == 4 && shape[0] > 0, w.path().string(), ": '", w.prefix(), conv,
-               ".weight' has shape ", shape.size(), "-D; expected a 4-D convolution kernel (", tensor_why(arch), ")");
-  return static_cast<std::size_t>(shape[0]);
+  return conv_out_channels(w, conv, tensor_why(arch));
 }
 
 }  // namespace
@@ -180,8 +172,7 @@ MobileNetArch timm_mobilenet_arch(const std::string& architecture) {
     const double depth = architecture == "mobilenetv2_110d" ? 1.2 : architecture == "mobilenetv2_120d" ? 1.4 : 1.0;
     for (std::size_t s = 0; s < kMobileNetV2.size(); ++s) {
       const bool fixed = s == 0 || s + 1 == kMobileNetV2.size();
-      arch.stages.push_back(decode_block(kMobileNetV2[s][0], arch.activation, fixed ? 1.0 : depth));
-      for (std::size_t b = 1; b < arch.stages.back().size(); ++b) arch.stages.back()[b].stride = 1;
+      arch.stages.push_back(decode_stage(kMobileNetV2[s][0], arch.activation, fixed ? 1.0 : depth));
     }
     return arch;
   }
@@ -206,6 +197,35 @@ MobileNetArch timm_mobilenet_arch(const std::string& architecture) {
   return arch;
 }
 
+bool is_timm_efficientnet(const std::string& architecture) {
+  static const std::regex re("(tf_)?efficientnet_b[0-3]");
+  return std::regex_match(architecture, re);
+}
+
+MobileNetArch timm_efficientnet_arch(const std::string& architecture) {
+  EMB_CHECK_AS(NotSupportedError, is_timm_efficientnet(architecture), "EfficientNet: architecture '", architecture,
+               "' is not one of timm's efficientnet_b0..b3, tf_efficientnet_b0..b3 (models/timm_families.cc lists "
+               "what TimmEncoder builds)");
+  MobileNetArch arch;
+  arch.name = architecture;
+  // _gen_efficientnet: act_layer 'swish' (SiLU), also inside the squeeze-excites
+  // (the block's act_layer), whose gate is a sigmoid.
+  arch.activation = Act::SiLU;
+  arch.se_activation = Act::SiLU;
+  arch.se_gate = MobileNetArch::Gate::Sigmoid;
+  arch.head_before_pool = true;
+  if (architecture.starts_with("tf_")) {
+    arch.padding = nn::Padding::TfSame;  // tf_efficientnet_b*: pad_type='same', bn_eps=BN_EPS_TF_DEFAULT
+    arch.bn_eps = 1e-3;
+  }
+  // The depth multiplier of b0..b3 (their channel multipliers, 1.0, 1.0, 1.1,
+  // 1.2, show in the weights' shapes).
+  constexpr double kDepth[] = {1.0, 1.1, 1.2, 1.4};
+  const double depth = kDepth[architecture.back() - '0'];
+  for (const auto& s : kEfficientNet) arch.stages.push_back(decode_stage(s, arch.activation, depth));
+  return arch;
+}
+
 void MobileNet::SqueezeExcite::apply(float* x, std::size_t pixels) const {
   std::vector<double> mean(channels, 0.0);
   for (std::size_t p = 0; p < pixels; ++p)
@@ -215,16 +235,19 @@ void MobileNet::SqueezeExcite::apply(float* x, std::size_t pixels) const {
   for (std::size_t r = 0; r < reduced; ++r) {
     double acc = reduce_b[r];
     for (std::size_t c = 0; c < channels; ++c) acc += static_cast<double>(reduce_w[r * channels + c]) * mean[c];
-    reduced_v[r] = std::max(static_cast<float>(acc), 0.0f);  // ReLU (timm forces it for these models)
+    reduced_v[r] = static_cast<float>(acc);
   }
-  std::vector<float> gate(channels);
+  activate(reduced_v, activation);
+  std::vector<float> scale(channels);
   for (std::size_t c = 0; c < channels; ++c) {
     double acc = expand_b[c];
     for (std::size_t r = 0; r < reduced; ++r) acc += static_cast<double>(expand_w[c * reduced + r]) * reduced_v[r];
-    gate[c] = std::min(std::max(static_cast<float>(acc) + 3.0f, 0.0f), 6.0f) / 6.0f;  // hard_sigmoid
+    scale[c] = gate == MobileNetArch::Gate::Sigmoid
+                   ? static_cast<float>(1.0 / (1.0 + std::exp(-acc)))
+                   : std::min(std::max(static_cast<float>(acc) + 3.0f, 0.0f), 6.0f) / 6.0f;  // hard_sigmoid
   }
   for (std::size_t p = 0; p < pixels; ++p)
-    for (std::size_t c = 0; c < channels; ++c) x[p * channels + c] *= gate[c];
+    for (std::size_t c = 0; c < channels; ++c) x[p * channels + c] *= scale[c];
 }
 
 namespace {
@@ -280,6 +303,8 @@ MobileNet::MobileNet(const nn::WeightReader& w, const MobileNetArch& arch, bool 
         block.has_se = true;
         block.se.channels = se_channels;
         block.se.reduced = rd;
+        block.se.activation = arch.se_activation;
+        block.se.gate = arch.se_gate;
         block.se.reduce_w = w.tensor(p + "se.conv_reduce.weight", {i64(rd), i64(se_channels), 1, 1}, why);
         block.se.reduce_b = w.vector(p + "se.conv_reduce.bias", rd, why);
         block.se.expand_w = w.tensor(p + "se.conv_expand.weight", {i64(se_channels), i64(rd), 1, 1}, why);
@@ -303,20 +328,15 @@ MobileNet::MobileNet(const nn::WeightReader& w, const MobileNetArch& arch, bool 
                                            : std::vector<float>(head_out_, 0.0f);
   }
   if (classifier) {
-    const auto shape = w.shape("classifier.weight", why + " (encode_predictions needs the classifier)");
-    EMB_CHECK_AS(ModelLoadError, shape.size() == 2 && shape[0] > 0, w.path().string(),
-                 ": 'classifier.weight' must be 2-D (num_classes × ", head_out_, ")");
-    num_classes_ = static_cast<std::size_t>(shape[0]);
-    classifier_w_ = w.matrix("classifier.weight", num_classes_, head_out_, why);
-    classifier_b_ = w.vector("classifier.bias", num_classes_, why);
+    auto fc = read_linear(w, "classifier", head_out_, why + " (encode_predictions needs the classifier)");
+    num_classes_ = fc.weight.rows();
+    classifier_w_ = std::move(fc.weight);
+    classifier_b_ = std::move(fc.bias);
   }
 }
 
 std::vector<float> MobileNet::pooled(const float* image, std::size_t height, std::size_t width) const {
-  // Channels first → channels last.
-  std::vector<float> cur(height * width * 3), next;
-  for (std::size_t c = 0; c < 3; ++c)
-    for (std::size_t i = 0; i < height * width; ++i) cur[i * 3 + c] = image[c * height * width + i];
+  std::vector<float> cur = to_channels_last(image, height, width), next;
   std::size_t h = height, w = width;
   const auto run = [&](const nn::Conv2d& conv, const std::vector<float>& src, std::vector<float>& dst,
                        bool residual) {
@@ -348,14 +368,7 @@ std::vector<float> MobileNet::pooled(const float* image, std::size_t height, std
     run(*head_conv_, cur, out, false);
     cur = std::move(out);
   }
-  // Global average pooling (over the pixels, per channel).
-  const std::size_t c = head_conv_ ? head_out_ : head_in_;
-  std::vector<double> sum(c, 0.0);
-  for (std::size_t p = 0; p < h * w; ++p)
-    for (std::size_t k = 0; k < c; ++k) sum[k] += cur[p * c + k];
-  std::vector<float> pooled(c);
-  for (std::size_t k = 0; k < c; ++k) pooled[k] = static_cast<float>(sum[k] / static_cast<double>(h * w));
-  return pooled;
+  return global_average_pool(cur, head_conv_ ? head_out_ : head_in_);
 }
 
 Matrix MobileNet::features(std::span<const float> pixels, std::size_t n, std::size_t height,

@@ -90,6 +90,7 @@ const Conv2d::Impl::Cached& Conv2d::Impl::primitive(std::size_t height, std::siz
   if (s.activation == ConvActivation::ReLU6) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, 6.0f);
   if (s.activation == ConvActivation::HardSwish)
     ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_hardswish, 0.0f, 0.0f);
+  if (s.activation == ConvActivation::SiLU) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f);
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
   // Each call brings its own scratch memory: one primitive may run on several
@@ -119,8 +120,6 @@ Conv2d::Conv2d(const Conv2dSpec& spec, std::vector<float> weights, std::vector<f
             "Conv2d: channels, kernel, stride and groups must be positive");
   EMB_CHECK(spec.in_channels % spec.groups == 0 && spec.out_channels % spec.groups == 0, "Conv2d: ",
             spec.in_channels, " → ", spec.out_channels, " channels do not split into ", spec.groups, " groups");
-  EMB_CHECK(!(spec.accumulate && spec.activation != ConvActivation::None),
-            "Conv2d: an activation after a residual sum is not supported");
   EMB_CHECK(weights.size() == spec.out_channels * (spec.in_channels / spec.groups) * spec.kernel * spec.kernel,
             "Conv2d: ", weights.size(), " weights for ", spec.out_channels, " × ", spec.in_channels / spec.groups,
             " × ", spec.kernel, " × ", spec.kernel);

@@ -2,8 +2,8 @@
 // A 2-D convolution over oneDNN's convolution primitive (fp32, inference):
 // activations channels-last (one image, height × width × channels, NHWC with
 // N = 1), weights as PyTorch stores them (out × in/groups × kh × kw), an
-// optional bias, then optionally an activation or the sum with what `dst`
-// already holds (a residual connection). Primitives and oneDNN's reordered
+// optional bias, then optionally the sum with what `dst` already holds (a
+// residual connection) and an activation. Primitives and oneDNN's reordered
 // weights are made once per input size and kept; `forward` is thread-safe.
 #include <cstddef>
 #include <memory>
@@ -12,7 +12,7 @@
 
 namespace emb::nn {
 
-enum class ConvActivation { None, ReLU, ReLU6, HardSwish };
+enum class ConvActivation { None, ReLU, ReLU6, HardSwish, SiLU };  // SiLU: x · sigmoid(x) (swish)
 
 /// How the borders are padded:
 ///  - Symmetric: timm's default, PyTorch's `padding=((stride - 1) + (k - 1)) // 2` on each side;
@@ -26,7 +26,8 @@ struct Conv2dSpec {
   std::size_t kernel = 1, stride = 1, groups = 1;
   Padding padding = Padding::Symmetric;
   ConvActivation activation = ConvActivation::None;
-  /// Adds the convolution's result to dst's contents (no activation then).
+  /// Adds the convolution's result to dst's contents, before the activation
+  /// (ResNet's residual sum + ReLU).
   bool accumulate = false;
 };
 

@@ -1,5 +1,6 @@
 """Goldens for TimmEncoder (tests/unit/encoders/timm_encoder_test.cc,
-tests/python/test_timm.py): tiny-to-full random-weight timm MobileNetV3 models
+tests/python/test_timm.py): tiny-to-full random-weight timm models (MobileNetV3/V2,
+EfficientNet, ResNet, ViT)
 saved as timm's Hugging Face folders, and what the original embetter's
 TimmEncoder computes on a few images.
 
@@ -18,9 +19,8 @@ folder NAME/ with
                  each image run alone as the original does.
 The models are loaded back through timm's own "local-dir:" loader, so the
 folders are what timm reads. timm and torchvision come from .venv/timm-oracle
-(see preprocess_oracle.py for why).
+(see timm_import.py for why).
 """
-import ctypes
 import json
 import os
 import sys
@@ -34,23 +34,12 @@ out = Path(sys.argv[1])
 shared = Path(sys.argv[2])
 out.mkdir(parents=True, exist_ok=True)
 
-TIMM = Path(__file__).resolve().parents[2] / ".venv" / "timm-oracle"
-if not (TIMM / "timm").is_dir():
-    sys.exit(f"timm_oracle: {TIMM} is missing (scripts/setup.sh installs timm there)")
-sys.path.insert(0, str(TIMM))
-import torch  # noqa: E402
+from timm_import import import_timm  # noqa: E402
 
-try:
-    ctypes.CDLL(str(TIMM / "torchvision" / "_C.so"))
-except OSError:  # a torchvision built for another torch: declare what its import registers fakes for
-    lib = torch.library.Library("torchvision", "DEF")
-    lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    lib.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    import timm  # noqa: E402
-    from timm.data import create_transform, resolve_data_config  # noqa: E402
-    from timm.models import save_for_hf  # noqa: E402
+timm = import_timm()
+import torch  # noqa: E402
+from timm.data import create_transform, resolve_data_config  # noqa: E402
+from timm.models import save_for_hf  # noqa: E402
 
 torch.manual_seed(14)
 rng = np.random.default_rng(14)
@@ -68,7 +57,50 @@ MODELS = {
                                                                         crop_mode="squash")),
     # The original's own test model (timm's EfficientNet class: head conv before the pooling).
     "mobilenetv2_120d_96": ("mobilenetv2_120d", dict(input_size=(3, 96, 96))),
+    # EfficientNet (built narrow: NARROW below): B0 at a small odd size, tf_ B3
+    # (depth × 1.4, 'ceil'; 'SAME' padding at an odd size, BatchNorm eps 1e-3).
+    "efficientnet_b0_narrow_83x77": ("efficientnet_b0", dict(input_size=(3, 83, 77))),
+    "tf_efficientnet_b3_narrow_75": ("tf_efficientnet_b3", dict(input_size=(3, 75, 75), crop_pct=1.0)),
+    # ResNet (narrow: MODEL_ARGS below): BasicBlocks and Bottlenecks at odd
+    # sizes (odd inputs to the stem's max-pool), and the wide Bottleneck.
+    "resnet18_narrow_67x58": ("resnet18", dict(input_size=(3, 67, 58), interpolation="bilinear")),
+    "resnet50_narrow_75x61": ("resnet50", dict(input_size=(3, 75, 61))),
+    "wide_resnet50_2_narrow_45": ("wide_resnet50_2", dict(input_size=(3, 45, 45), crop_pct=1.0)),
+    # ViT (small: MODEL_ARGS below): tiny/16 with the name's 3 heads; small/32
+    # with 4 heads from model_args, at a non-square img_size, with LayerScale
+    # and no qkv bias.
+    "vit_tiny_patch16_narrow_64": ("vit_tiny_patch16_224", dict(input_size=(3, 64, 64))),
+    "vit_small_patch32_ls_96x64": ("vit_small_patch32_384", dict(input_size=(3, 96, 64), interpolation="bilinear",
+                                                                 crop_pct=0.95)),
 }
+
+# Model arguments of a fixture, which save_for_hf records in config.json's
+# model_args and timm's "local-dir:" loader passes back: ResNet's stage widths
+# (the stem stays 64 wide); ViT's width, depth, heads, img_size and switches.
+MODEL_ARGS = {
+    "resnet18_narrow_67x58": dict(channels=(8, 16, 32, 64)),
+    "resnet50_narrow_75x61": dict(channels=(8, 16, 32, 64)),
+    "wide_resnet50_2_narrow_45": dict(channels=(4, 8, 16, 32)),
+    "vit_tiny_patch16_narrow_64": dict(embed_dim=48, depth=2, img_size=64),
+    "vit_small_patch32_ls_96x64": dict(embed_dim=64, depth=3, num_heads=4, img_size=(96, 64), init_values=0.5,
+                                       qkv_bias=False),
+}
+
+# timm's efficientnet_b* entrypoints fix their channel multiplier (no model
+# argument sets it: passing one collides with theirs), and at full width their
+# files are 21 MB (B0) to 49 MB (B3). So these architectures are built, here and when their
+# folders are reloaded through "local-dir:", by timm's own _gen_efficientnet
+# with a narrower multiplier: the same code and depth, fewer channels (the
+# C++ reads the widths from the weights' shapes).
+NARROW = {"efficientnet_b0": 0.25, "tf_efficientnet_b3": 0.25}
+_gen_efficientnet = timm.models.efficientnet._gen_efficientnet
+
+
+def _narrow_efficientnet(variant, channel_multiplier=1.0, **kwargs):
+    return _gen_efficientnet(variant, channel_multiplier=NARROW.get(variant, channel_multiplier), **kwargs)
+
+
+timm.models.efficientnet._gen_efficientnet = _narrow_efficientnet
 
 
 def images(folder):
@@ -102,6 +134,22 @@ def randomise(model):
                 m.bias.copy_(torch.randn(n) * 0.2)
                 m.running_mean.copy_(torch.randn(n) * 0.2)
                 m.running_var.copy_(torch.empty(n).uniform_(0.5, 2.0))
+        if isinstance(model, timm.models.VisionTransformer):
+            # timm's init leaves LayerNorms at 1 and 0, the class token near 0,
+            # biases 0 and the products at std 0.02: nearly uniform attention.
+            for name, m in model.named_modules():
+                if isinstance(m, torch.nn.LayerNorm):
+                    m.weight.copy_(torch.empty(m.weight.shape).uniform_(0.5, 1.5))
+                    m.bias.copy_(torch.randn(m.bias.shape) * 0.2)
+                elif isinstance(m, torch.nn.Linear) and name.startswith("blocks."):
+                    m.weight.copy_(torch.randn(m.weight.shape) / m.in_features ** 0.5)
+                    if m.bias is not None:
+                        m.bias.copy_(torch.randn(m.bias.shape) * 0.1)
+                elif isinstance(m, timm.layers.LayerScale):
+                    m.gamma.copy_(torch.empty(m.gamma.shape).uniform_(0.2, 1.0))
+            model.cls_token.copy_(torch.randn(model.cls_token.shape) * 0.5)
+            model.pos_embed.copy_(torch.randn(model.pos_embed.shape) * 0.2)
+            model.patch_embed.proj.bias.copy_(torch.randn(model.patch_embed.proj.bias.shape) * 0.1)
         head = model.get_classifier()  # classifier (MobileNet, EfficientNet), fc (ResNet), head (ViT)
         head.bias.copy_(torch.randn(head.out_features) * 0.1)
 
@@ -112,7 +160,7 @@ for name, (arch, cfg) in MODELS.items():
     if only and name not in only:
         continue
     folder = out / name
-    model = timm.create_model(arch, pretrained=False)
+    model = timm.create_model(arch, pretrained=False, **MODEL_ARGS.get(name, {}))
     randomise(model)
     model.eval()
     save_for_hf(model, folder, safe_serialization=True, data_config=cfg or None)

@@ -1,4 +1,5 @@
-"""embetter.vision.TimmEncoder on the random-weight timm MobileNetV3 folders of
+"""embetter.vision.TimmEncoder on the random-weight timm folders (MobileNetV3/V2,
+EfficientNet, ResNet, ViT) of
 tests/oracles/timm_oracle.py (written by ctest's oracle.timm into
 build/oracles/timm, or here when missing): features and predictions from
 Pillow images (ImageLoader), uint8 arrays and paths against timm's goldens,
@@ -18,7 +19,9 @@ from embetter import _core
 from embetter.vision import ImageLoader, TimmEncoder
 
 FIXTURES = ["mobilenetv3_large_100", "small_050_97x80", "tf_large_075_71", "tf_small_minimal_64x48",
-            "mobilenetv2_120d_96"]
+            "mobilenetv2_120d_96", "efficientnet_b0_narrow_83x77", "tf_efficientnet_b3_narrow_75",
+            "vit_tiny_patch16_narrow_64", "vit_small_patch32_ls_96x64", "resnet18_narrow_67x58",
+            "resnet50_narrow_75x61", "wide_resnet50_2_narrow_45"]
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +106,51 @@ def test_a_timm_name_is_found_in_the_hugging_face_cache(oracle, tmp_path, monkey
         assert_embeddings_close(enc.encode_pixels(pixels), g["features"])
 
 
+def test_resnet50_means_timms_default_weights(oracle, tmp_path, monkeypatch):
+    """resnet50 means timm/resnet50.a1_in1k (timm's first default_cfgs entry for it)."""
+    hub_cache(tmp_path, monkeypatch, "timm/resnet50.a1_in1k", oracle / "resnet50_narrow_75x61")
+    g = golden(oracle, "resnet50_narrow_75x61")
+    pixels = np.load(oracle / "resnet50_narrow_75x61" / "pixels.npy").reshape(-1, 3, 75, 61)
+    enc = _core.TimmEncoder("resnet50")
+    assert enc.architecture == "resnet50" and enc.input_size == (3, 75, 61)
+    assert_embeddings_close(enc.encode_pixels(pixels), g["features"])
+
+
+@pytest.mark.parametrize("name,repo,fixture", [
+    ("efficientnet_b0", "timm/efficientnet_b0.ra_in1k", "efficientnet_b0_narrow_83x77"),
+    ("tf_efficientnet_b3", "timm/tf_efficientnet_b3.ns_jft_in1k", "tf_efficientnet_b3_narrow_75"),
+])
+def test_an_efficientnet_name_means_timms_default_weights(oracle, tmp_path, monkeypatch, name, repo, fixture):
+    """efficientnet_b0 means timm/efficientnet_b0.ra_in1k, tf_efficientnet_b3
+    timm/tf_efficientnet_b3.ns_jft_in1k (timm's first default_cfgs entries)."""
+    hub_cache(tmp_path, monkeypatch, repo, oracle / fixture)
+    g = golden(oracle, fixture)
+    enc = _core.TimmEncoder(name)
+    pixels = np.load(oracle / fixture / "pixels.npy").reshape(-1, *enc.input_size)
+    assert enc.architecture == name
+    assert_embeddings_close(enc.encode_pixels(pixels), g["features"])
+
+
+def test_vit_base_patch16_224_means_timms_default_weights(oracle, tmp_path, monkeypatch):
+    """vit_base_patch16_224 means timm/vit_base_patch16_224.augreg2_in21k_ft_in1k; the small
+    fixture stands in, its config naming that architecture with model_args.num_heads=3 (which
+    overrides the name's 12 heads, as in timm)."""
+    fixture = oracle / "vit_tiny_patch16_narrow_64"
+    folder = tmp_path / "vit_base"
+    folder.mkdir()
+    config = json.loads((fixture / "config.json").read_text())
+    config["architecture"] = "vit_base_patch16_224"
+    config["model_args"]["num_heads"] = 3
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "model.safetensors").symlink_to(fixture / "model.safetensors")
+    hub_cache(tmp_path, monkeypatch, "timm/vit_base_patch16_224.augreg2_in21k_ft_in1k", folder)
+    g = golden(oracle, "vit_tiny_patch16_narrow_64")
+    enc = _core.TimmEncoder("vit_base_patch16_224")
+    pixels = np.load(fixture / "pixels.npy").reshape(-1, *enc.input_size)
+    assert enc.architecture == "vit_base_patch16_224" and enc.input_size == (3, 64, 64)
+    assert_embeddings_close(enc.encode_pixels(pixels), g["features"])
+
+
 def test_errors_say_what_is_wrong(oracle, tmp_path):
     folder = oracle / "small_050_97x80"
     enc = TimmEncoder(str(folder))
@@ -117,8 +165,8 @@ def test_errors_say_what_is_wrong(oracle, tmp_path):
     other = tmp_path / "resnet"
     other.mkdir()
     config = json.loads((folder / "config.json").read_text())
-    config["architecture"] = "resnet50"
+    config["architecture"] = "convnext_tiny"
     (other / "config.json").write_text(json.dumps(config))
     (other / "model.safetensors").symlink_to(folder / "model.safetensors")
-    with pytest.raises(_core.NotSupportedError, match="'resnet50' is not supported"):
+    with pytest.raises(_core.NotSupportedError, match="'convnext_tiny' is not supported"):
         TimmEncoder(str(other)).fit([])

@@ -1,6 +1,6 @@
 """Image components: ImageLoader (paths to Pillow images or uint8 arrays),
 ColorHistogramEncoder (colour histograms computed in C++) and TimmEncoder
-(timm's MobileNetV3 and MobileNetV2 run natively); see docs/vision.md."""
+(timm's MobileNets, EfficientNet B0-B3, ResNets and ViTs run natively); see docs/vision.md."""
 from embetter.vision._colorhist import ColorHistogramEncoder
 from embetter.vision._loader import ImageLoader
 from embetter.vision._timm import TimmEncoder

@@ -1,4 +1,4 @@
-"""TimmEncoder: timm image models (MobileNetV3, MobileNetV2) run natively by the C++ core."""
+"""TimmEncoder: timm image models (MobileNetV3, MobileNetV2, EfficientNet, ResNet, ViT) run natively in C++."""
 from __future__ import annotations
 
 import os
@@ -42,7 +42,15 @@ class TimmEncoder(LazyEncoder):
     ``architecture`` and ``pretrained_cfg``, ``model.safetensors``), found in
     the Hugging Face cache or downloaded into it. Architectures: timm's
     MobileNetV3 (``mobilenetv3_large_*``, ``mobilenetv3_small_*`` and their
-    ``tf_`` variants) and MobileNetV2 (``mobilenetv2_*``); others raise
+    ``tf_`` variants), MobileNetV2 (``mobilenetv2_*``), EfficientNet B0-B3
+    (``efficientnet_b0``..``b3``, ``tf_efficientnet_b0``..``b3``) and the
+    plain ResNets (``resnet18``, ``resnet34``, ``resnet26``, ``resnet50``,
+    ``resnet101``, ``resnet152``, ``wide_resnet50_2``, ``wide_resnet101_2``;
+    ``resnet50`` means ``timm/resnet50.a1_in1k``) and the Vision Transformer
+    (``vit_{tiny,small,base,large}_patch{8,16,32}_{224,384}``,
+    ``vit_{large,huge,giant}_patch14_224``, class-token pooling, at the
+    model's image size; ``vit_base_patch16_224`` means
+    ``timm/vit_base_patch16_224.augreg2_in21k_ft_in1k``); others raise
     ``NotSupportedError`` (see docs/vision.md).
 
     ``transform(X)`` takes a list (or array, or pandas Series) of images:

@@ -14,6 +14,7 @@
 #include "embetter/npy.h"
 #include "embetter/timm_encoder.h"
 #include "models/mobilenet.h"
+#include "models/timm_families.h"
 #include "nn/conv2d.h"
 #include "support/test_support.h"
 
@@ -122,7 +123,11 @@ TEST_P(TimmParity, EmbeddingsDoNotDependOnBatchOrThreads) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, TimmParity,
                          ::testing::Values("mobilenetv3_large_100", "small_050_97x80", "tf_large_075_71",
-                                           "tf_small_minimal_64x48", "mobilenetv2_120d_96"),
+                                           "tf_small_minimal_64x48", "mobilenetv2_120d_96",
+                                           "resnet18_narrow_67x58", "resnet50_narrow_75x61",
+                                           "wide_resnet50_2_narrow_45", "efficientnet_b0_narrow_83x77",
+                                           "tf_efficientnet_b3_narrow_75", "vit_tiny_patch16_narrow_64",
+                                           "vit_small_patch32_ls_96x64"),
                          [](const ::testing::TestParamInfo<const char*>& p) { return std::string(p.param); });
 
 TEST(MobileNetArch, BlocksOfTimmsArchitectureStrings) {
@@ -156,13 +161,59 @@ TEST(MobileNetArch, BlocksOfTimmsArchitectureStrings) {
   counts.clear();
   for (const auto& s : models::timm_mobilenet_arch("mobilenetv2_110d").stages) counts.push_back(s.size());
   EXPECT_EQ(counts, (std::vector<std::size_t>{1, 3, 4, 5, 4, 4, 1}));
+  // EfficientNet is timm's EfficientNet class too, but its own family (timm_efficientnet_arch).
   for (const char* name : {"resnet50", "mobilenetv3_rw", "mobilenetv3_large_150d", "efficientnet_b0", "mobilenetv2_130d"})
     EMB_EXPECT_THROW_WITH(models::timm_mobilenet_arch(name), NotSupportedError, std::string("'") + name + "'");
+  // EfficientNet B0: _gen_efficientnet's strings as they are; SiLU, squeeze-excites
+  // of SiLU and sigmoid in every block, the head before the pooling.
+  EXPECT_TRUE(models::is_timm_efficientnet("efficientnet_b0"));
+  EXPECT_FALSE(models::is_timm_mobilenet("efficientnet_b0"));
+  const auto b0 = models::timm_efficientnet_arch("efficientnet_b0");
+  counts.clear();
+  for (const auto& s : b0.stages) counts.push_back(s.size());
+  EXPECT_EQ(counts, (std::vector<std::size_t>{1, 2, 2, 3, 3, 4, 1}));
+  EXPECT_EQ(b0.stages[0][0].type, models::MobileNetBlockDef::Type::DepthwiseSeparable);
+  EXPECT_TRUE(b0.stages[0][0].squeeze_excite);
+  EXPECT_EQ(b0.stages[2][0].kernel, 5u);
+  EXPECT_EQ(b0.stages[2][0].stride, 2u);
+  EXPECT_EQ(b0.stages[2][1].stride, 1u);
+  EXPECT_EQ(b0.stages[4][0].stride, 1u);
+  EXPECT_EQ(b0.stages[5][3].activation, nn::ConvActivation::SiLU);
+  EXPECT_EQ(b0.activation, nn::ConvActivation::SiLU);
+  EXPECT_EQ(b0.se_activation, nn::ConvActivation::SiLU);
+  EXPECT_EQ(b0.se_gate, models::MobileNetArch::Gate::Sigmoid);
+  EXPECT_TRUE(b0.head_before_pool);
+  EXPECT_EQ(b0.padding, nn::Padding::Symmetric);
+  EXPECT_EQ(b0.bn_eps, 1e-5);
+  EXPECT_EQ(large.se_gate, models::MobileNetArch::Gate::HardSigmoid);
+  // B1, B2, B3: depth × 1.1, 1.2, 1.4, 'ceil' per stage; tf_: 'SAME' padding, eps 1e-3.
+  const std::pair<const char*, std::vector<std::size_t>> depths[] = {
+      {"efficientnet_b1", {2, 3, 3, 4, 4, 5, 2}},
+      {"tf_efficientnet_b2", {2, 3, 3, 4, 4, 5, 2}},
+      {"efficientnet_b3", {2, 3, 3, 5, 5, 6, 2}},
+  };
+  for (const auto& [name, want] : depths) {
+    counts.clear();
+    for (const auto& s : models::timm_efficientnet_arch(name).stages) counts.push_back(s.size());
+    EXPECT_EQ(counts, want) << name;
+  }
+  const auto tf_b3 = models::timm_efficientnet_arch("tf_efficientnet_b3");
+  EXPECT_EQ(tf_b3.padding, nn::Padding::TfSame);
+  EXPECT_EQ(tf_b3.bn_eps, 1e-3);
+  EXPECT_EQ(tf_b3.stages[3][0].stride, 2u);
+  EXPECT_EQ(tf_b3.stages[3][4].stride, 1u);
+  for (const char* name : {"efficientnet_b4", "efficientnet_b0_gn", "efficientnetv2_rw_s", "mobilenetv2_100"})
+    EMB_EXPECT_THROW_WITH(models::timm_efficientnet_arch(name), NotSupportedError, std::string("'") + name + "'");
+  // timm's first default_cfgs entry of each name.
+  EXPECT_EQ(models::timm_default_tag("efficientnet_b0"), "ra_in1k");
+  EXPECT_EQ(models::timm_default_tag("efficientnet_b1"), "ra4_e3600_r240_in1k");
+  EXPECT_EQ(models::timm_default_tag("efficientnet_b3"), "ra2_in1k");
+  EXPECT_EQ(models::timm_default_tag("tf_efficientnet_b2"), "ns_jft_in1k");
 }
 
 // Convolutions against a direct loop: full, depthwise and pointwise, strides
-// 1 and 2, both paddings, odd sizes, each epilogue (ReLU, hard-swish, the sum
-// into what dst holds).
+// 1 and 2, both paddings, odd sizes, each epilogue (ReLU, hard-swish, SiLU,
+// the sum into what dst holds).
 struct ConvCase {
   std::size_t in, out, kernel, stride, groups;
   nn::Padding padding;
@@ -180,6 +231,7 @@ TEST(Conv2d, MatchesADirectConvolution) {
       {72, 40, 1, 1, 1, P::Symmetric, A::None, true},   {3, 16, 3, 2, 1, P::Symmetric, A::HardSwish, false},
       {96, 96, 5, 2, 96, P::TfSame, A::ReLU, false},    {17, 33, 1, 1, 1, P::Symmetric, A::None, true},
       {8, 48, 1, 1, 1, P::Symmetric, A::ReLU6, false},  {48, 48, 3, 2, 48, P::Symmetric, A::ReLU6, false},
+      {4, 6, 3, 2, 1, P::TfSame, A::SiLU, false},       {24, 24, 5, 1, 24, P::Symmetric, A::SiLU, false},
   };
   for (const auto& k : cases) {
     nn::Conv2dSpec s;
@@ -230,6 +282,7 @@ TEST(Conv2d, MatchesADirectConvolution) {
           if (k.act == A::ReLU) acc = std::max(acc, 0.0);
           if (k.act == A::ReLU6) acc = std::min(std::max(acc, 0.0), 6.0);
           if (k.act == A::HardSwish) acc = acc * std::min(std::max(acc + 3, 0.0), 6.0) / 6;
+          if (k.act == A::SiLU) acc = acc / (1 + std::exp(-acc));
           ASSERT_NEAR(got[at], acc, 1e-4) << k.in << "->" << k.out << " k" << k.kernel << " s" << k.stride << " g"
                                           << k.groups << " at " << oy << "," << ox << "," << o;
         }
@@ -244,9 +297,9 @@ TEST(TimmEncoder, ErrorsNameTheFileAndTensor) {
   {
     const fs::path d = test::writable_copy(src, "timm_arch");
     json c = read_json(d / "config.json");
-    c["architecture"] = "resnet50";
+    c["architecture"] = "convnext_tiny";
     write_text(d / "config.json", c.dump());
-    EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), NotSupportedError, "'resnet50' is not supported");
+    EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), NotSupportedError, "'convnext_tiny' is not supported");
     c.erase("architecture");
     write_text(d / "config.json", c.dump());
     EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), ModelLoadError, "no string 'architecture'");
@@ -274,7 +327,8 @@ TEST(TimmEncoder, ErrorsNameTheFileAndTensor) {
     EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), ModelLoadError, "no model.safetensors");
   }
   // A timm name of another architecture: refused before any download.
-  EMB_EXPECT_THROW_WITH(TimmEncoder::load("resnet50.a1_in1k"), NotSupportedError, "'resnet50' is not supported");
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load("convnext_tiny.in12k_ft_in1k"), NotSupportedError,
+                        "'convnext_tiny' is not supported");
   const auto enc = TimmEncoder::load(src.string());
   const std::size_t per = 3 * enc.input_height() * enc.input_width();
   EMB_EXPECT_THROW_WITH(enc.encode_pixels(std::vector<float>(per - 1), 1), InvalidArgument, "pixel values for 1");
@@ -284,6 +338,50 @@ TEST(TimmEncoder, ErrorsNameTheFileAndTensor) {
   EMB_EXPECT_THROW_WITH(enc.encode_image_files({(src / "config.json").string()}), ImageError, "config.json");
   EXPECT_EQ(enc.encode_pixels({}, 0).rows(), 0u);
   EXPECT_EQ(enc.dim(), 1024u);
+}
+
+TEST(TimmEncoder, VitVariantsNotBuiltAreNotSupported) {
+  const fs::path src = oracle("vit_tiny_patch16_narrow_64");
+  EMB_REQUIRE_FIXTURE(src / "golden.json");
+  const fs::path d = test::writable_copy(src, "timm_vit_variants");
+  const json original = read_json(d / "config.json");
+  const auto with = [&](const std::string& key, const json& value) {
+    json c = original;
+    c["model_args"][key] = value;
+    write_text(d / "config.json", c.dump());
+  };
+  with("global_pool", "avg");
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), NotSupportedError, "global_pool is \"avg\"");
+  with("reg_tokens", 4);
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), NotSupportedError, "model_args.reg_tokens is 4");
+  with("class_token", false);
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), NotSupportedError, "no class token");
+  with("dynamic_img_size", true);
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), NotSupportedError, "model_args.dynamic_img_size");
+  with("act_layer", "gelu_tanh");
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), NotSupportedError, "model_args.act_layer");
+  with("block_fn", "ParallelScalingBlock");
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), NotSupportedError, "model_args.block_fn is not supported");
+  with("pre_norm", true);  // the weights have no norm_pre
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), ModelLoadError, "norm_pre.weight");
+  with("num_heads", 5);
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), ModelLoadError, "not a multiple of num_heads 5");
+  // The input size is the model's img_size: its position embeddings are not resampled.
+  with("img_size", json::array({64, 80}));
+  EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), NotSupportedError,
+                        "input_size is [3,64,64] but the model's img_size is 64x80");
+  {
+    json c = original;
+    c["model_args"].erase("img_size");  // then pretrained_cfg's input_size, as timm's builder does
+    c["pretrained_cfg"]["input_size"] = json::array({3, 80, 80});
+    write_text(d / "config.json", c.dump());
+    EMB_EXPECT_THROW_WITH(TimmEncoder::load(d.string()), ModelLoadError, "'pos_embed'");
+  }
+  write_text(d / "config.json", original.dump());
+  const auto enc = TimmEncoder::load(d.string());
+  EXPECT_EQ(enc.dim(), 48u);
+  EXPECT_EQ(models::timm_default_tag("vit_base_patch16_224"), "augreg2_in21k_ft_in1k");
+  EXPECT_EQ(models::timm_default_tag("vit_small_patch8_224"), "dino");
 }
 
 }  // namespace
