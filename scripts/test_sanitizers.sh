@@ -14,7 +14,11 @@
 #         those libraries are not instrumented, so TSan cannot see their
 #         synchronisation and would report races that are not there.
 #
-#   bash scripts/test_sanitizers.sh [ci|all|asan|fuzz|tsan]   (default: ci)
+#   bash scripts/test_sanitizers.sh [ci|ci-build|all|asan|fuzz|tsan]   (default: ci)
+#
+# "ci-build" only compiles what "ci" runs (SANITIZER_JOBS jobs, default 1):
+# scripts/test.sh starts it in the background while the Python suites run,
+# which leave one of the two cores idle, and "ci" then finds it built.
 #
 # "all" runs every test of both suites (about an hour on two cores). "ci",
 # what the README's test command runs after the main suites, keeps within
@@ -32,7 +36,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/sanitized_build.sh
 mode=${1:-ci}
 SUPP="$PWD/tests/sanitizers"
-JOBS=$(nproc)
+JOBS=${SANITIZER_JOBS:-$(nproc)}
+[ "$mode" = ci-build ] && JOBS=${SANITIZER_JOBS:-1}
 
 TSAN_TESTS='SpinBarrier|SingleThreadedBlas|FusedFeedForward|FeedForwardTuner\.|SentenceEncoder\.|SentenceModel\.|TokenizerApi.BatchOnTwoThreads|SparseDense'
 TSAN_TARGETS=(core_test train_test sentence_encoder_test sentence_model_test tokenizers_test linalg_tests)
@@ -40,16 +45,25 @@ SLOW_TESTS='SentenceOracle|RealMiniLm|^Level\.'
 
 ctest_args=(--output-on-failure -j "$JOBS" --timeout 3000)
 configure_args=(-DEMB_SANITIZE_KERNELS=ON)
-if [ "$mode" = ci ]; then
+if [ "$mode" = ci ] || [ "$mode" = ci-build ]; then
   ctest_args+=(-FA '.*')   # oracle setups: the main build ran them
   # The SIMD levels' kernels are pure arithmetic on buffers that the
   # instrumented callers size; instrumenting them is a third of the build.
   configure_args=(-DEMB_SANITIZE_KERNELS=OFF -DEMB_ORACLE_DIR="$PWD/${BUILD_DIR:-build}/oracles")
 fi
 
-run_asan() {
+build_asan() {
   configure_sanitized build-asan address,undefined,fuzzer-no-link -DEMB_BUILD_FUZZ=ON "${configure_args[@]}"
   cmake --build build-asan -j "$JOBS"
+}
+
+build_tsan() {
+  configure_sanitized build-tsan thread -DEMB_BUILD_CLI=OFF "${configure_args[@]}"
+  cmake --build build-tsan -j "$JOBS" --target "${TSAN_TARGETS[@]}"
+}
+
+run_asan() {
+  build_asan
   local exclude=()
   # ci: the oracle scripts too (they are Python, and the main run wrote their goldens).
   [ "$mode" = ci ] && exclude=(-E "$SLOW_TESTS|^oracle\\.")
@@ -61,8 +75,7 @@ run_asan() {
 }
 
 run_tsan() {
-  configure_sanitized build-tsan thread -DEMB_BUILD_CLI=OFF "${configure_args[@]}"
-  cmake --build build-tsan -j "$JOBS" --target "${TSAN_TARGETS[@]}"
+  build_tsan
   (cd build-tsan &&
     TSAN_OPTIONS="suppressions=$SUPP/tsan.supp:halt_on_error=1:second_deadlock_stack=1" \
     ctest "${ctest_args[@]}" -R "$TSAN_TESTS")
@@ -70,9 +83,10 @@ run_tsan() {
 
 case "$mode" in
   ci) run_asan; bash scripts/fuzz.sh "${FUZZ_SECONDS:-5}"; run_tsan ;;
+  ci-build) build_asan; build_tsan ;;
   all) run_asan; bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"; run_tsan ;;
   asan) run_asan ;;
   fuzz) bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}" ;;
   tsan) run_tsan ;;
-  *) echo "usage: $0 [ci|all|asan|fuzz|tsan]" >&2; exit 2 ;;
+  *) echo "usage: $0 [ci|ci-build|all|asan|fuzz|tsan]" >&2; exit 2 ;;
 esac
