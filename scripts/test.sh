@@ -16,10 +16,10 @@ stage "build done"
 (cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j 2 --timeout 1500)
 stage "ctest done"
 if [ "${SANITIZERS:-1}" != 0 ]; then
-  # The sanitizer builds (clang, about ten minutes of one core) start now, at
-  # low priority and one job, on the core the AArch64 and Python suites
-  # mostly leave idle; their own stage below waits for them. setsid gives them
-  # a process group of their own, killed if this script stops early.
+  # The sanitizer builds (clang, about twenty minutes of one core) start now,
+  # at low priority and one job, on the core the AArch64 and Python suites
+  # mostly leave idle. setsid gives them a process group of their own, which
+  # the sanitizer stage (or an early exit) stops.
   sanitizer_log="$PWD/${BUILD_DIR:-build}/sanitizer-build.log"
   BUILD_DIR="${BUILD_DIR:-build}" setsid nice -n 10 bash scripts/test_sanitizers.sh ci-build >"$sanitizer_log" 2>&1 &
   sanitizer_build=$!
@@ -38,13 +38,12 @@ fi
 bash scripts/test_wheel.sh
 stage "wheel done"
 if [ "${SANITIZERS:-1}" != 0 ]; then
-  if ! wait "$sanitizer_build"; then
-    tail -n 60 "$sanitizer_log" >&2
-    echo "[test.sh] the sanitizer builds failed (log: $sanitizer_log)" >&2
-    exit 1
-  fi
+  # What the background builds have not finished, the stage builds on both
+  # cores: stop them (ninja keeps every object it completed) and go on. A
+  # compile error shows again there.
+  kill -- -"$sanitizer_build" 2>/dev/null || true
+  wait "$sanitizer_build" 2>/dev/null || true
   trap - EXIT
-  stage "sanitizer builds done"
   BUILD_DIR="${BUILD_DIR:-build}" bash scripts/test_sanitizers.sh ci
   stage "sanitizers done"
 fi
