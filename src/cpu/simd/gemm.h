@@ -44,6 +44,11 @@ struct Block {
   bool accumulate;           // add to c (depth after the first block)
   Finish finish;
   const float* bias;         // the first group's bias, or null
+  // The next block of W, brought into L2 by this block's tiles (each tile a
+  // share of every group's lines), so that the next block's first tile
+  // finds W in L2 instead of L3 or memory, as the AVX-512 level does.
+  const char* next;
+  std::size_t next_groups;   // groups of this block that have a next group
 };
 
 // R rows × one slice of NV vectors: per step of k, NV loads of W and R
@@ -102,13 +107,19 @@ EMB_INLINE void slice(const Block& blk, const float* const* xr, const float* b, 
 }
 
 // R rows across all the block's groups, slice by slice (x's rows stay in L1).
+// Lines [l2_from, l2_from + l2_count) of each of the next block's groups are
+// prefetched into L2, a few before each slice.
 template <int R>
-void tile(const Block& blk, const float* x, float* c) {
+void tile(const Block& blk, const float* x, float* c, std::size_t l2_from, std::size_t l2_count) {
   const float* xr[R];
   for (int r = 0; r < R; ++r) xr[r] = x + r * blk.ldx;
   for (std::size_t g = 0; g < blk.groups; ++g) {
     const std::size_t cols = g + 1 == blk.groups ? blk.last_cols : kGroup;
-    for (std::size_t s = 0; s * kSlice < cols; ++s) {
+    const std::size_t slices = (cols + kSlice - 1) / kSlice;
+    const char* l2 = blk.next + g * blk.group_floats * sizeof(float) + l2_from * 64;
+    const std::size_t l2_lines = g < blk.next_groups ? l2_count : 0;
+    for (std::size_t s = 0; s < slices; ++s) {
+      for (std::size_t i = s * l2_lines / slices; i < (s + 1) * l2_lines / slices; ++i) prefetch_l2(l2 + i * 64);
       const std::size_t width = std::min(kSlice, cols - s * kSlice);
       slice<R, kSliceVectors>(blk, xr, blk.w + g * blk.group_floats + s * kSlice, c + g * kGroup + s * kSlice,
                blk.bias ? blk.bias + g * kGroup + s * kSlice : nullptr, width);
@@ -116,7 +127,7 @@ void tile(const Block& blk, const float* x, float* c) {
   }
 }
 
-using TileFn = void (*)(const Block&, const float*, float*);
+using TileFn = void (*)(const Block&, const float*, float*, std::size_t, std::size_t);
 template <std::size_t... I>
 constexpr auto make_tiles(std::index_sequence<I...>) {
   return std::array<TileFn, sizeof...(I)>{{tile<int(I) + 1>...}};
@@ -139,10 +150,20 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
   const std::size_t row_block = generic::balanced_row_block(m, kRowBlock, kTileRows);
   for (std::size_t m0 = 0; m0 < m; m0 += row_block) {
     const std::size_t mb = std::min(row_block, m - m0);
+    const std::size_t row_tiles = (mb + kTileRows - 1) / kTileRows;
     for (std::size_t g0 = 0; g0 < groups; g0 += kColumnGroups) {
       const std::size_t g1 = std::min(groups, g0 + kColumnGroups);
       for (std::size_t k0 = 0; k0 < k; k0 += kDepthBlock) {
         const std::size_t kc = std::min(kDepthBlock, k - k0);
+        // The block after this one: the next depth, else the next groups,
+        // else the first groups again for the next row block.
+        std::size_t next_g0 = g0, next_k0 = k0 + kc;
+        if (next_k0 == k) {
+          next_k0 = 0;
+          next_g0 = g1 < groups ? g1 : m0 + mb < m ? 0 : groups;
+        }
+        const std::size_t next_kc = std::min(kDepthBlock, k - next_k0);
+        const std::size_t next_lines = next_kc * kGroup * sizeof(float) / 64;   // per group
         const Block blk{w.data + (g0 * k + k0) * kGroup,
                         k * kGroup,
                         kc,
@@ -152,10 +173,20 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
                         ldy,
                         k0 > 0,
                         k0 + kc == k ? finish : Finish::Store,
-                        epilogue.bias ? epilogue.bias + g0 * kGroup : nullptr};
+                        epilogue.bias ? epilogue.bias + g0 * kGroup : nullptr,
+                        reinterpret_cast<const char*>(w.data + (next_g0 * k + next_k0) * kGroup),
+                        next_g0 < groups ? std::min(g1 - g0, groups - next_g0) : 0};
         for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
           const std::size_t rows = std::min<std::size_t>(kTileRows, mb - r0);
-          kTiles[rows - 1](blk, x + (m0 + r0) * ldx + k0, y + (m0 + r0) * ldy + g0 * kGroup);
+          // Tiles 1, 2, … share the next block's lines (tile 0 is the one
+          // that meets W outside L2).
+          const std::size_t t = r0 / kTileRows;
+          std::size_t from = 0, count = 0;
+          if (t > 0) {
+            from = (t - 1) * next_lines / (row_tiles - 1);
+            count = t * next_lines / (row_tiles - 1) - from;
+          }
+          kTiles[rows - 1](blk, x + (m0 + r0) * ldx + k0, y + (m0 + r0) * ldy + g0 * kGroup, from, count);
         }
       }
     }
