@@ -43,14 +43,19 @@ struct RowBlockHook {
   void* context = nullptr;
 };
 
-/// W (n × k) packed as groups of kPackedGroup output columns: group g holds
-/// W[g·kPackedGroup + j, i] at data[(g·k + i)·kPackedGroup + j], zero-padded
-/// past n, 64-byte aligned (nn::PackedWeights makes it).
-inline constexpr std::size_t kPackedGroup = 48;
+/// W (n × k) packed as panels of `panel` output columns: panel p holds
+/// W[p·panel + j, i] at data[(p·k + i)·panel + j], zero-padded past n, 64-byte
+/// aligned (nn::PackedWeights makes it). A panel's values for consecutive k
+/// are one contiguous stream. The width is the packing level's
+/// KernelTable::packed_panel, 16 or 48; every level's kernel reads both (the
+/// tests run each level on weights packed for another).
+inline constexpr std::size_t kPackedPanelNarrow = 16;
+inline constexpr std::size_t kPackedPanelWide = 48;
 struct PackedMatrix {
   const float* data;
   std::size_t n, k;
-  std::size_t groups() const noexcept { return (n + kPackedGroup - 1) / kPackedGroup; }
+  std::size_t panel;
+  std::size_t panels() const noexcept { return (n + panel - 1) / panel; }
 };
 
 /// int8 weights (nn::QuantizedWeights makes them): panels of kInt8Panel
@@ -122,6 +127,8 @@ struct KernelTable {
   Isa isa = Isa::Generic;
 
   // ---- transformer forward pass (nn/) ----
+  /// The panel width (PackedMatrix) this level's gemm_packed reads fastest.
+  std::size_t packed_panel = kPackedPanelNarrow;
   /// y[r, c] = epilogue(Σ_i x[r, i] · W[c, i]) for r < m (x row stride ldx,
   /// y row stride ldy ≥ n), each element summed in k order; the hook runs on
   /// each finished block of rows. k ≥ 1, n ≥ 1.

@@ -15,30 +15,32 @@
 
 namespace emb::nn {
 
-/// W (n × k, PyTorch's nn.Linear layout) stored as groups of kGroup output
-/// columns: group g holds W[g·kGroup + j, i] at data[(g·k + i)·kGroup + j],
-/// zero-padded past n, so that a group's rows for consecutive k are one
-/// contiguous stream.
+/// W (n × k, PyTorch's nn.Linear layout) stored as panels of `panel` output
+/// columns: panel p holds W[p·panel + j, i] at data[(p·k + i)·panel + j],
+/// zero-padded past n, so that a panel's rows for consecutive k are one
+/// contiguous stream (cpu::PackedMatrix). The width defaults to what the
+/// level the library runs at reads fastest; every level reads every width.
 class PackedWeights {
  public:
-  static constexpr std::size_t kGroup = cpu::kPackedGroup;
-
   PackedWeights() = default;
-  PackedWeights(const float* w, std::size_t n, std::size_t k);
+  /// `panel`: cpu::kPackedPanelNarrow or cpu::kPackedPanelWide.
+  PackedWeights(const float* w, std::size_t n, std::size_t k,
+                std::size_t panel = cpu::kernels_for(cpu_isa()).packed_panel);
 
   std::size_t n() const noexcept { return n_; }
   std::size_t k() const noexcept { return k_; }
-  std::size_t groups() const noexcept { return (n_ + kGroup - 1) / kGroup; }
+  std::size_t panel() const noexcept { return panel_; }
+  std::size_t panels() const noexcept { return (n_ + panel_ - 1) / panel_; }
   const float* data() const noexcept { return data_.get(); }
   bool empty() const noexcept { return n_ == 0; }
   /// What the kernels take.
-  cpu::PackedMatrix view() const noexcept { return {data_.get(), n_, k_}; }
+  cpu::PackedMatrix view() const noexcept { return {data_.get(), n_, k_, panel_}; }
 
  private:
   struct Free {
     void operator()(float* p) const noexcept;
   };
-  std::size_t n_ = 0, k_ = 0;
+  std::size_t n_ = 0, k_ = 0, panel_ = cpu::kPackedPanelNarrow;
   std::unique_ptr<float, Free> data_;
 };
 

@@ -1,5 +1,6 @@
-// The AVX-512 packed GEMM (y = x · Wᵀ, W packed by nn::PackedWeights): tiles
-// of 8 rows × 48 columns in registers, each element summed in k order with one
+// The AVX-512 packed GEMM (y = x · Wᵀ, W packed by nn::PackedWeights, in
+// panels of 48 columns, this level's, or 16): tiles of 8 rows × 48 columns in
+// registers, each element summed in k order with one
 // fused multiply-add per step, so a row's result never depends on the other
 // rows.
 #include <immintrin.h>
@@ -18,7 +19,10 @@
 namespace emb::cpu::avx512 {
 namespace {
 
-constexpr std::size_t kGroup = kPackedGroup;
+// A tile's columns: one group of 48, three vectors of 16 per step of k (one
+// panel of 48 columns, or three of 16).
+constexpr std::size_t kGroup = kPackedPanelWide;
+static_assert(kGroup % kPackedPanelNarrow == 0 && kPackedPanelNarrow % 16 == 0);
 
 // Blocking, which never changes the order of any element's accumulation:
 // blocks of about kRowBlock rows of x at a time (the hook runs on them once
@@ -44,8 +48,9 @@ constexpr std::size_t kPrefetchSteps = 24;
 // more consecutive groups of W (all full but the last, whose `last` mask
 // covers its final vector).
 struct Block {
-  const float* w;           // the first group's W at the block's depth
-  std::size_t group_floats; // from one group to the next, in W and in l2
+  const float* w;           // the first group's first panel at the block's depth
+  std::size_t group_floats; // from one group to the next
+  std::size_t panel_floats; // from one panel to the next (panels of P columns)
   std::size_t kc;
   std::size_t groups;
   std::size_t ldx, ldc;
@@ -61,6 +66,7 @@ struct Block {
   // short texts ran ~3% faster.
   const char* next;
   std::size_t next_groups;  // groups of this block that have a next group
+  std::size_t next_panel_lines;   // lines of one panel in the next block
 };
 
 // R rows × NV vectors of 16 columns of accumulators, for each group of the
@@ -78,7 +84,7 @@ struct Block {
 // in 29 of 30 rounds on short texts, 1 thread (median paired ratio 1.050),
 // 1.04 with 2 threads, ~1.02 on long texts; 12 steps ahead as good as 24,
 // 32 and 48 worse.
-template <int R, int NV>
+template <int R, int NV, std::size_t P>
 void tile_avx512(const Block& blk, const float* x, float* c, std::size_t l2_from, std::size_t l2_count,
                             std::size_t l2_step) {
   const std::size_t kc = blk.kc, ldc = blk.ldc;
@@ -96,22 +102,31 @@ void tile_avx512(const Block& blk, const float* x, float* c, std::size_t l2_from
         acc[r][v] = blk.accumulate
                         ? _mm512_maskz_loadu_ps(v == NV - 1 ? last : __mmask16(0xFFFF), c + r * ldc + v * 16)
                         : _mm512_setzero_ps();
-    const char* l2 = blk.next + (g * blk.group_floats * sizeof(float) + l2_from * 64);
+    // Line i of the group's share of the next block: line i %
+    // next_panel_lines of the group's panel i / next_panel_lines.
+    const std::size_t panel_bytes = blk.panel_floats * sizeof(float), panel_lines = blk.next_panel_lines;
+    const char* l2_panel = blk.next + (g * blk.group_floats * sizeof(float) + l2_from / panel_lines * panel_bytes);
+    std::size_t l2_line = l2_from % panel_lines;
+    // Vector v's W at step k: column 16·v of the group, at bv(v) + P·k
+    // (one pointer for a 48-column panel: three kept registers the tile
+    // lacks, and it ran ~3% slower).
+    const std::size_t panel_floats = blk.panel_floats;
+    auto bw = [&](int v) { return P == kGroup ? b + 16 * v : b + 16 * v / P * panel_floats + 16 * v % P; };
     std::size_t l2_left = g < blk.next_groups ? l2_count : 0;
     std::size_t l2_next = l2_left ? 0 : kc;   // the step of the next L2 prefetch
 #pragma GCC unroll 4
     for (std::size_t k = 0; k < kc; ++k) {
       __m512 bv[NV];
       if (k == l2_next) {
-        _mm_prefetch(l2, _MM_HINT_T1);
-        l2 += 64;
+        _mm_prefetch(l2_panel + l2_line * 64, _MM_HINT_T1);
+        if (++l2_line == panel_lines) l2_line = 0, l2_panel += panel_bytes;
         l2_next = --l2_left ? k + l2_step : kc;
       }
 #pragma GCC unroll 3
       for (int v = 0; v < NV; ++v)
-        _mm_prefetch(reinterpret_cast<const char*>(b + (k + kPrefetchSteps) * kGroup + v * 16), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(bw(v) + (k + kPrefetchSteps) * P), _MM_HINT_T0);
 #pragma GCC unroll 3
-      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + k * kGroup + v * 16);
+      for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(bw(v) + k * P);
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) {
         const __m512 av = _mm512_set1_ps(xr[r][k]);
@@ -147,23 +162,26 @@ using TileFn = void (*)(const Block&, const float*, float*, std::size_t, std::si
 constexpr int kTileRows = 8;
 constexpr int kTileVectors = kGroup / 16;
 
-template <int NV, std::size_t... I>
+template <int NV, std::size_t P, std::size_t... I>
 constexpr auto tiles_of_width(std::index_sequence<I...>) {
-  return std::array<TileFn, sizeof...(I)>{{tile_avx512<int(I) + 1, NV>...}};
+  return std::array<TileFn, sizeof...(I)>{{tile_avx512<int(I) + 1, NV, P>...}};
 }
-template <std::size_t... V>
+template <std::size_t P, std::size_t... V>
 constexpr auto make_tiles(std::index_sequence<V...>) {
   return std::array<std::array<TileFn, kTileRows>, sizeof...(V)>{
-      {tiles_of_width<int(V) + 1>(std::make_index_sequence<kTileRows>{})...}};
+      {tiles_of_width<int(V) + 1, P>(std::make_index_sequence<kTileRows>{})...}};
 }
-// [vectors − 1][rows − 1]
-constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileVectors>{});
+// [panel is wide][vectors − 1][rows − 1]
+constexpr std::array<std::array<std::array<TileFn, kTileRows>, kTileVectors>, 2> kTiles{
+    make_tiles<kPackedPanelNarrow>(std::make_index_sequence<kTileVectors>{}),
+    make_tiles<kPackedPanelWide>(std::make_index_sequence<kTileVectors>{})};
 
 }  // namespace
 
 void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMatrix& w, float* y,
                             std::size_t ldy, const Epilogue& epilogue, RowBlockHook hook) {
-  const std::size_t k = w.k, n = w.n, groups = w.groups();
+  const std::size_t k = w.k, n = w.n, p = w.panel, groups = (n + kGroup - 1) / kGroup;
+  const auto& tiles = kTiles[p == kPackedPanelWide];
   const bool in_registers = epilogue.activation == Activation::Identity || epilogue.activation == Activation::GeluErf;
   Finish finish = Finish::Store;
   if (in_registers && epilogue.activation == Activation::GeluErf) finish = Finish::BiasGelu;
@@ -190,9 +208,12 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
           next_g0 = g1 < groups ? g1 : m0 + mb < m ? 0 : groups;
         }
         const std::size_t next_kc = k - next_k0 < kDepthBlock ? k - next_k0 : kDepthBlock;
-        const std::size_t next_lines = next_kc * kGroup * sizeof(float) / 64;   // per group
-        Block blk{w.data + (g0 * k + k0) * kGroup,
+        // Lines per group (a narrow last group's missing panels are never
+        // read; prefetches of them, past the allocation, do not fault).
+        const std::size_t next_lines = next_kc * kGroup * sizeof(float) / 64;
+        Block blk{w.data + g0 * k * kGroup + k0 * p,
                   k * kGroup,
+                  k * p,
                   kc,
                   g1 - g0,
                   ldx,
@@ -201,8 +222,9 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
                   k0 + kc == k ? finish : Finish::Store,
                   epilogue.bias ? epilogue.bias + g0 * kGroup : nullptr,
                   __mmask16(0xFFFF),
-                  reinterpret_cast<const char*>(w.data + (next_g0 * k + next_k0) * kGroup),
-                  next_g0 < groups ? std::min(g1 - g0, groups - next_g0) : 0};
+                  reinterpret_cast<const char*>(w.data + next_g0 * k * kGroup + next_k0 * p),
+                  next_g0 < groups ? std::min(g1 - g0, groups - next_g0) : 0,
+                  next_kc * p * sizeof(float) / 64};
         // W's last group ends the block: its mask, and a call of its own
         // when it has fewer vectors than a full group.
         Block narrow = blk;
@@ -231,8 +253,8 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
           const std::size_t step = count ? std::max<std::size_t>(1, kc / count) : 1;
           const float* xt = x + (m0 + r0) * ldx + k0;
           float* yt = y + (m0 + r0) * ldy + g0 * kGroup;
-          if (blk.groups > 0) kTiles[kTileVectors - 1][rows - 1](blk, xt, yt, from, count, step);
-          if (split) kTiles[last_vectors - 1][rows - 1](narrow, xt, yt + blk.groups * kGroup, from, count, step);
+          if (blk.groups > 0) tiles[kTileVectors - 1][rows - 1](blk, xt, yt, from, count, step);
+          if (split) tiles[last_vectors - 1][rows - 1](narrow, xt, yt + blk.groups * kGroup, from, count, step);
         }
       }
     }

@@ -5,6 +5,10 @@ namespace emb::cpu::avx512 {
 
 void fill_table(KernelTable& t) {
   t.isa = Isa::Avx512;
+  // A tile reads three 16-column vectors per step of k: one 192-byte stream
+  // of 48-column panels ran short texts ~4% faster than three streams of
+  // 16-column panels.
+  t.packed_panel = kPackedPanelWide;
   t.gemm_packed = gemm_packed;
   t.bias_activation = bias_activation;
   t.residual_layer_norm = residual_layer_norm;

@@ -11,7 +11,6 @@
 namespace emb::cpu::generic {
 namespace {
 
-constexpr std::size_t kGroup = kPackedGroup;
 // Blocking that never changes the order of an element's sums: rows in blocks
 // (the hook runs on each), depth in blocks of kDepthBlock.
 constexpr std::size_t kRowBlock = 192;
@@ -39,16 +38,17 @@ void apply_rows(float* y, std::size_t rows, std::size_t cols, const float* bias,
   }
 }
 
-void tile(const float* a, std::size_t lda, std::size_t rows, const float* b, std::size_t kc, float* c,
-          std::size_t ldc, std::size_t cols, bool accumulate) {
+// One panel of `panel` columns (cols of them inside W).
+void tile(const float* a, std::size_t lda, std::size_t rows, const float* b, std::size_t panel, std::size_t kc,
+          float* c, std::size_t ldc, std::size_t cols, bool accumulate) {
   for (std::size_t r = 0; r < rows; ++r) {
-    float acc[kGroup] = {};
+    float acc[kPackedPanelWide] = {};
     if (accumulate)
       for (std::size_t j = 0; j < cols; ++j) acc[j] = c[r * ldc + j];
     const float* ar = a + r * lda;
     for (std::size_t k = 0; k < kc; ++k) {
       const float av = ar[k];
-      for (std::size_t j = 0; j < kGroup; ++j) acc[j] += av * b[k * kGroup + j];
+      for (std::size_t j = 0; j < panel; ++j) acc[j] += av * b[k * panel + j];
     }
     for (std::size_t j = 0; j < cols; ++j) c[r * ldc + j] = acc[j];
   }
@@ -69,10 +69,10 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
     const std::size_t mb = std::min(row_block, m - m0);
     for (std::size_t k0 = 0; k0 < k; k0 += kDepthBlock) {
       const std::size_t kc = std::min(kDepthBlock, k - k0);
-      for (std::size_t g = 0; g < w.groups(); ++g) {
-        const std::size_t cols = std::min(kGroup, n - g * kGroup);
-        tile(x + m0 * ldx + k0, ldx, mb, w.data + (g * k + k0) * kGroup, kc, y + m0 * ldy + g * kGroup, ldy, cols,
-             k0 > 0);
+      for (std::size_t p = 0; p < w.panels(); ++p) {
+        const std::size_t panel = w.panel, cols = std::min(panel, n - p * panel);
+        tile(x + m0 * ldx + k0, ldx, mb, w.data + (p * k + k0) * panel, panel, kc, y + m0 * ldy + p * panel, ldy,
+             cols, k0 > 0);
       }
     }
     if (finish)

@@ -1,7 +1,7 @@
 #pragma once
-// The packed GEMM (y = x · Wᵀ, W packed in 48-column groups by
+// The packed GEMM (y = x · Wᵀ, W packed in 16-column panels by
 // nn::PackedWeights) on eight-float vectors, for the AVX2 and NEON levels.
-// Tiles of 6 rows × 16 columns: 12 accumulators, two vectors of W and a
+// Tiles of 6 rows × one panel (16 columns): 12 accumulators, two vectors of W and a
 // broadcast of x take 15 of AVX2's 16 registers (on NEON, 29 of 32). Each
 // element is summed in k order with one fused multiply-add per step, so a
 // row's result never depends on the other rows. Include after vec8.h.
@@ -14,13 +14,21 @@
 namespace emb::cpu::EMB_SIMD_NAMESPACE {
 namespace gemm_detail {
 
-constexpr std::size_t kGroup = kPackedGroup;
-// 6 rows × 2 vectors (16 columns, three passes per 48-column group);
-// measured with gemm_bench at EMB_ISA=avx2 on MiniLM's products: 4 × 3
-// vectors was 5–15% slower, 3 × 4 spilled its accumulators (a third of the speed).
+// Blocks of W are counted in groups of 48 columns (three panels of 16, or
+// one of 48), as on the AVX-512 level.
+constexpr std::size_t kGroup = kPackedPanelWide;
+static_assert(kGroup % kPackedPanelNarrow == 0);
+// 6 rows × 2 vectors (16 columns, three passes per group); measured with
+// gemm_bench at EMB_ISA=avx2 on MiniLM's products: 4 × 3 vectors was 5–15%
+// slower, 3 × 4 spilled its accumulators (a third of the speed). A pass
+// reads 16 columns of every step of k: this level packs 16-column panels
+// (the table's packed_panel), where a pass's W is one contiguous stream; in
+// 48-column panels it read one line of every three, and short texts ran
+// ~1.5% slower at EMB_ISA=avx2 (interleaved).
 constexpr int kTileRows = 6;
 constexpr int kSliceVectors = 2;
 constexpr std::size_t kSlice = 8 * kSliceVectors;   // columns per pass over a group
+static_assert(kSlice == kPackedPanelNarrow);
 // Blocking, which never changes the order of any element's sums: blocks of
 // about kRowBlock rows (the hook runs on each), kDepthBlock values of k, and
 // kColumnGroups groups of W (kDepthBlock × 192 floats, 288 KiB: in L2 while
@@ -34,9 +42,11 @@ constexpr std::size_t kPrefetchSteps = 16;
 
 enum class Finish { Store, Bias, BiasGelu };
 
+// A block of W in panels of P columns (16 or 48).
 struct Block {
-  const float* w;            // the first group's W at the block's depth
+  const float* w;            // the first group's first panel at the block's depth
   std::size_t group_floats;  // from one group to the next
+  std::size_t panel_floats;  // from one panel to the next
   std::size_t kc;
   std::size_t groups;
   std::size_t last_cols;     // columns of the block's last group (48 unless W ends narrower)
@@ -47,15 +57,18 @@ struct Block {
   // The next block of W, brought into L2 by this block's tiles (each tile a
   // share of every group's lines), so that the next block's first tile
   // finds W in L2 instead of L3 or memory, as the AVX-512 level does.
+  // Line i of a group's share of it: line i % next_panel_lines of the
+  // group's panel i / next_panel_lines.
   const char* next;
   std::size_t next_groups;   // groups of this block that have a next group
+  std::size_t next_panel_lines;   // lines of one panel in the next block
 };
 
-// R rows × one slice of NV vectors: per step of k, NV loads of W and R
-// broadcasts of x feed R·NV fused multiply-adds. `cols` < the slice's width
-// only on the last slice of a narrow last group (masked loads and stores
-// there).
-template <int R, int NV>
+// R rows × one slice of NV vectors: per step of k, NV loads of W (P floats
+// apart from one step to the next) and R broadcasts of x feed R·NV fused
+// multiply-adds. `cols` < the slice's width only on the last slice of a
+// narrow last group (masked loads and stores there).
+template <int R, int NV, std::size_t P>
 EMB_INLINE void slice(const Block& blk, const float* const* xr, const float* b, float* c, const float* bias,
                       std::size_t cols) {
   const std::size_t kc = blk.kc, ldc = blk.ldc;
@@ -73,10 +86,10 @@ EMB_INLINE void slice(const Block& blk, const float* const* xr, const float* b, 
     }
 #pragma GCC unroll 4
   for (std::size_t k = 0; k < kc; ++k) {
-    prefetch_l1(b + (k + kPrefetchSteps) * kGroup);
+    prefetch_l1(b + (k + kPrefetchSteps) * P);
     F8 bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = load8(b + k * kGroup + 8 * v);
+    for (int v = 0; v < NV; ++v) bv[v] = load8(b + k * P + 8 * v);
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
       const F8 a = set8(xr[r][k]);
@@ -109,30 +122,40 @@ EMB_INLINE void slice(const Block& blk, const float* const* xr, const float* b, 
 // R rows across all the block's groups, slice by slice (x's rows stay in L1).
 // Lines [l2_from, l2_from + l2_count) of each of the next block's groups are
 // prefetched into L2, a few before each slice.
-template <int R>
+template <int R, std::size_t P>
 void tile(const Block& blk, const float* x, float* c, std::size_t l2_from, std::size_t l2_count) {
   const float* xr[R];
   for (int r = 0; r < R; ++r) xr[r] = x + r * blk.ldx;
   for (std::size_t g = 0; g < blk.groups; ++g) {
     const std::size_t cols = g + 1 == blk.groups ? blk.last_cols : kGroup;
     const std::size_t slices = (cols + kSlice - 1) / kSlice;
-    const char* l2 = blk.next + g * blk.group_floats * sizeof(float) + l2_from * 64;
     const std::size_t l2_lines = g < blk.next_groups ? l2_count : 0;
+    const std::size_t panel_bytes = blk.panel_floats * sizeof(float);
+    const std::size_t panel_lines = blk.next_panel_lines;
+    const char* l2_panel = blk.next + (g * blk.group_floats * sizeof(float) + l2_from / panel_lines * panel_bytes);
+    std::size_t l2_line = l2_from % panel_lines;
     for (std::size_t s = 0; s < slices; ++s) {
-      for (std::size_t i = s * l2_lines / slices; i < (s + 1) * l2_lines / slices; ++i) prefetch_l2(l2 + i * 64);
+      for (std::size_t i = s * l2_lines / slices; i < (s + 1) * l2_lines / slices; ++i) {
+        prefetch_l2(l2_panel + l2_line * 64);
+        if (++l2_line == panel_lines) l2_line = 0, l2_panel += panel_bytes;
+      }
       const std::size_t width = std::min(kSlice, cols - s * kSlice);
-      slice<R, kSliceVectors>(blk, xr, blk.w + g * blk.group_floats + s * kSlice, c + g * kGroup + s * kSlice,
-               blk.bias ? blk.bias + g * kGroup + s * kSlice : nullptr, width);
+      const float* b = blk.w + g * blk.group_floats + s * kSlice / P * blk.panel_floats + s * kSlice % P;
+      slice<R, kSliceVectors, P>(blk, xr, b, c + g * kGroup + s * kSlice,
+                                 blk.bias ? blk.bias + g * kGroup + s * kSlice : nullptr, width);
     }
   }
 }
 
 using TileFn = void (*)(const Block&, const float*, float*, std::size_t, std::size_t);
-template <std::size_t... I>
+template <std::size_t P, std::size_t... I>
 constexpr auto make_tiles(std::index_sequence<I...>) {
-  return std::array<TileFn, sizeof...(I)>{{tile<int(I) + 1>...}};
+  return std::array<TileFn, sizeof...(I)>{{tile<int(I) + 1, P>...}};
 }
-constexpr auto kTiles = make_tiles(std::make_index_sequence<kTileRows>{});
+// [panel is wide][rows − 1]
+constexpr std::array<std::array<TileFn, kTileRows>, 2> kTiles{
+    make_tiles<kPackedPanelNarrow>(std::make_index_sequence<kTileRows>{}),
+    make_tiles<kPackedPanelWide>(std::make_index_sequence<kTileRows>{})};
 
 }  // namespace gemm_detail
 
@@ -141,7 +164,8 @@ void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* 
 void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMatrix& w, float* y, std::size_t ldy,
                  const Epilogue& epilogue, RowBlockHook hook) {
   using namespace gemm_detail;
-  const std::size_t k = w.k, n = w.n, groups = w.groups();
+  const std::size_t k = w.k, n = w.n, p = w.panel, groups = (n + kGroup - 1) / kGroup;
+  const auto& tiles = kTiles[p == kPackedPanelWide];
   const bool in_registers = epilogue.activation == Activation::Identity || epilogue.activation == Activation::GeluErf;
   Finish finish = Finish::Store;
   if (in_registers && epilogue.activation == Activation::GeluErf) finish = Finish::BiasGelu;
@@ -163,9 +187,12 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
           next_g0 = g1 < groups ? g1 : m0 + mb < m ? 0 : groups;
         }
         const std::size_t next_kc = std::min(kDepthBlock, k - next_k0);
-        const std::size_t next_lines = next_kc * kGroup * sizeof(float) / 64;   // per group
-        const Block blk{w.data + (g0 * k + k0) * kGroup,
+        // Lines per group (a narrow last group's missing panels are never
+        // read; prefetches of them, past the allocation, do not fault).
+        const std::size_t next_lines = next_kc * kGroup * sizeof(float) / 64;
+        const Block blk{w.data + g0 * k * kGroup + k0 * p,
                         k * kGroup,
+                        k * p,
                         kc,
                         g1 - g0,
                         g1 == groups ? last_cols : kGroup,
@@ -174,8 +201,9 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
                         k0 > 0,
                         k0 + kc == k ? finish : Finish::Store,
                         epilogue.bias ? epilogue.bias + g0 * kGroup : nullptr,
-                        reinterpret_cast<const char*>(w.data + (next_g0 * k + next_k0) * kGroup),
-                        next_g0 < groups ? std::min(g1 - g0, groups - next_g0) : 0};
+                        reinterpret_cast<const char*>(w.data + next_g0 * k * kGroup + next_k0 * p),
+                        next_g0 < groups ? std::min(g1 - g0, groups - next_g0) : 0,
+                        next_kc * p * sizeof(float) / 64};
         for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
           const std::size_t rows = std::min<std::size_t>(kTileRows, mb - r0);
           // Tiles 1, 2, … share the next block's lines (tile 0 is the one
@@ -186,7 +214,7 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
             from = (t - 1) * next_lines / (row_tiles - 1);
             count = t * next_lines / (row_tiles - 1) - from;
           }
-          kTiles[rows - 1](blk, x + (m0 + r0) * ldx + k0, y + (m0 + r0) * ldy + g0 * kGroup, from, count);
+          tiles[rows - 1](blk, x + (m0 + r0) * ldx + k0, y + (m0 + r0) * ldy + g0 * kGroup, from, count);
         }
       }
     }

@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "embetter/error.h"
 #include "nn/gemm.h"
 #include "nn/kernels.h"
 #include "nn/ops.h"
@@ -32,19 +33,43 @@ TEST(PackedGemm, MatchesReferenceOnEveryShapeAndPath) {
   for (auto [m, n, k] :
        {std::tuple{1, 1, 1}, {5, 17, 3}, {13, 33, 70}, {100, 48, 385}, {97, 384, 400}, {200, 230, 800}}) {
     const auto x = random_values(m * k, 1), w = random_values(n * k, 2);
-    const PackedWeights packed(w.data(), n, k);
-    for (Isa isa : paths()) {
-      std::vector<float> y(m * n + 1, -7.0f);   // one guard value past the end
-      gemm_packed(x.data(), k, m, packed, y.data(), n, {}, isa);
-      for (int r = 0; r < m; ++r)
-        for (int c = 0; c < n; ++c) {
-          double want = 0.0;
-          for (int i = 0; i < k; ++i) want += static_cast<double>(x[r * k + i]) * w[c * k + i];
-          ASSERT_NEAR(y[r * n + c], want, 1e-5 * k) << isa_name(isa) << " m" << m << " n" << n << " k" << k;
-        }
-      EXPECT_EQ(y[m * n], -7.0f) << "wrote past the output";
+    for (std::size_t panel : {cpu::kPackedPanelNarrow, cpu::kPackedPanelWide}) {
+      const PackedWeights packed(w.data(), n, k, panel);
+      for (Isa isa : paths()) {
+        std::vector<float> y(m * n + 1, -7.0f);   // one guard value past the end
+        gemm_packed(x.data(), k, m, packed, y.data(), n, {}, isa);
+        for (int r = 0; r < m; ++r)
+          for (int c = 0; c < n; ++c) {
+            double want = 0.0;
+            for (int i = 0; i < k; ++i) want += static_cast<double>(x[r * k + i]) * w[c * k + i];
+            ASSERT_NEAR(y[r * n + c], want, 1e-5 * k)
+                << isa_name(isa) << " panel " << panel << " m" << m << " n" << n << " k" << k;
+          }
+        EXPECT_EQ(y[m * n], -7.0f) << "wrote past the output";
+      }
     }
   }
+}
+
+// Each level packs W in the panel width it reads fastest, and reads the
+// other's too: the sums are the same operations in the same order either way.
+TEST(PackedGemm, EveryPanelWidthGivesTheSameBits) {
+  for (auto [m, n, k] : {std::tuple{7, 17, 5}, {50, 230, 800}, {13, 384, 384}}) {
+    const auto x = random_values(m * k, 7), w = random_values(n * k, 8), bias = random_values(n, 9);
+    const PackedWeights narrow(w.data(), n, k, cpu::kPackedPanelNarrow), wide(w.data(), n, k, cpu::kPackedPanelWide);
+    for (Isa isa : paths()) {
+      std::vector<float> a(m * n), b(m * n);
+      const Epilogue gelu{bias.data(), Activation::GeluErf};
+      gemm_packed(x.data(), k, m, narrow, a.data(), n, gelu, {}, isa);
+      gemm_packed(x.data(), k, m, wide, b.data(), n, gelu, {}, isa);
+      EXPECT_EQ(a, b) << isa_name(isa) << " m" << m << " n" << n << " k" << k;
+    }
+  }
+}
+
+TEST(PackedGemm, RefusesAnotherPanelWidth) {
+  const std::vector<float> w(12, 1.0f);
+  EXPECT_THROW(PackedWeights(w.data(), 3, 4, 32), Error);
 }
 
 TEST(PackedGemm, ARowsResultDoesNotDependOnTheOtherRows) {
