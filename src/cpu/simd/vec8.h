@@ -65,6 +65,8 @@ EMB_INLINE F8 copysign8(F8 magnitude, F8 sign) {
   const __m256 bit = _mm256_set1_ps(-0.0f);
   return {_mm256_or_ps(_mm256_andnot_ps(bit, magnitude.v), _mm256_and_ps(bit, sign.v))};
 }
+/// a where x's sign bit is set (x < 0, or −0), else b.
+EMB_INLINE F8 select_negative8(F8 x, F8 a, F8 b) { return {_mm256_blendv_ps(b.v, a.v, x.v)}; }
 EMB_INLINE F8 round8(F8 a) { return {_mm256_round_ps(a.v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)}; }
 /// 2^n for whole n in [−126, 127], by the exponent bits.
 EMB_INLINE F8 pow2_8(F8 n) {
@@ -180,6 +182,11 @@ EMB_INLINE F8 copysign8(F8 magnitude, F8 sign) {
   const uint32x4_t bit = vdupq_n_u32(0x80000000u);
   return {vbslq_f32(bit, sign.lo, magnitude.lo), vbslq_f32(bit, sign.hi, magnitude.hi)};
 }
+EMB_INLINE F8 select_negative8(F8 x, F8 a, F8 b) {
+  const uint32x4_t lo = vreinterpretq_u32_s32(vshrq_n_s32(vreinterpretq_s32_f32(x.lo), 31));
+  const uint32x4_t hi = vreinterpretq_u32_s32(vshrq_n_s32(vreinterpretq_s32_f32(x.hi), 31));
+  return {vbslq_f32(lo, a.lo, b.lo), vbslq_f32(hi, a.hi, b.hi)};
+}
 EMB_INLINE F8 round8(F8 a) { return {vrndnq_f32(a.lo), vrndnq_f32(a.hi)}; }
 EMB_INLINE F8 pow2_8(F8 n) {
   const int32x4_t bias = vdupq_n_s32(127);
@@ -257,20 +264,28 @@ EMB_INLINE F8 sigmoid8(F8 x) {
   return one / (one + exp8(zero8() - x));
 }
 
-/// 0.5·x·(1 + erf(x/√2)) with erf from Abramowitz & Stegun 7.1.26 (absolute
-/// error ≤ 1.5e−7), as the AVX-512 level computes it, with an exact division.
+/// 0.5·x·(1 + erf(x/√2)) with erf from Abramowitz & Stegun 7.1.28: for
+/// z ≥ 0, 1 − erf(z) = 1/(1 + a1·z + … + a6·z⁶)^16, absolute error ≤ 3e−7
+/// (GELU within 8e−7 of the exact value on [−8, 8]). No exponential and one
+/// reciprocal: about half the operations of 7.1.26's form with e^(−z²), which
+/// the AVX-512 level keeps; in the intermediate product's epilogue that form
+/// took ~3% of short texts' time at avx2. z is capped at 6 (erf(6) = 1 in
+/// float), where the 16th power is still finite.
 EMB_INLINE F8 gelu_erf8(F8 x) {
-  const F8 one = set8(1.0f);
-  const F8 z = abs8(x * set8(0.70710678118654752440f));
-  const F8 t = one / fma8(z, set8(0.3275911f), one);
-  F8 poly = set8(1.061405429f);
-  poly = fma8(poly, t, set8(-1.453152027f));
-  poly = fma8(poly, t, set8(1.421413741f));
-  poly = fma8(poly, t, set8(-0.284496736f));
-  poly = fma8(poly, t, set8(0.254829592f));
-  poly = poly * t;
-  const F8 erf_abs = fnma8(poly, exp8(zero8() - z * z), one);
-  return set8(0.5f) * x * (one + copysign8(erf_abs, x));
+  const F8 z = min8(abs8(x * set8(0.70710678118654752440f)), set8(6.0f));
+  F8 p = set8(0.0000430638f);
+  p = fma8(p, z, set8(0.0002765672f));
+  p = fma8(p, z, set8(0.0001520143f));
+  p = fma8(p, z, set8(0.0092705272f));
+  p = fma8(p, z, set8(0.0422820123f));
+  p = fma8(p, z, set8(0.0705230784f));
+  p = fma8(p, z, set8(1.0f));
+  p = p * p;
+  p = p * p;
+  p = p * p;
+  p = p * p;
+  const F8 h = reciprocal8(p) * set8(0.5f);   // (1 − erf(|x|/√2)) / 2
+  return x * select_negative8(x, h, set8(1.0f) - h);
 }
 
 }  // namespace emb::cpu::EMB_SIMD_NAMESPACE
