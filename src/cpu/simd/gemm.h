@@ -1,8 +1,8 @@
 #pragma once
-// The packed GEMM (y = x · Wᵀ, W packed in 16-column panels by
-// nn::PackedWeights) on eight-float vectors, for the AVX2 and NEON levels.
-// Tiles of 6 rows × one panel (16 columns): 12 accumulators, two vectors of W and a
-// broadcast of x take 15 of AVX2's 16 registers (on NEON, 29 of 32). Each
+// The packed GEMM (y = x · Wᵀ, W packed by nn::PackedWeights in panels of 16
+// columns, these levels', or 48) on eight-float vectors, for the AVX2 and
+// NEON levels. Tiles of 6 rows × 16 columns: 12 accumulators, two vectors of
+// W and a broadcast of x take 15 of AVX2's 16 registers (on NEON, 29 of 32). Each
 // element is summed in k order with one fused multiply-add per step, so a
 // row's result never depends on the other rows. Include after vec8.h.
 #include <algorithm>
