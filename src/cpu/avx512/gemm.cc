@@ -201,17 +201,9 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
       const std::size_t g1 = groups - g0 < kColumnGroups ? groups : g0 + kColumnGroups;
       for (std::size_t k0 = 0; k0 < k; k0 += kDepthBlock) {
         const std::size_t kc = k - k0 < kDepthBlock ? k - k0 : kDepthBlock;
-        // The block after this one: the next depth, else the next groups,
-        // else the first groups again for the next row block.
-        std::size_t next_g0 = g0, next_k0 = k0 + kc;
-        if (next_k0 == k) {
-          next_k0 = 0;
-          next_g0 = g1 < groups ? g1 : m0 + mb < m ? 0 : groups;
-        }
-        const std::size_t next_kc = k - next_k0 < kDepthBlock ? k - next_k0 : kDepthBlock;
-        // Lines per group (a narrow last group's missing panels are never
-        // read; prefetches of them, past the allocation, do not fault).
-        const std::size_t next_lines = next_kc * kGroup * sizeof(float) / 64;
+        // (A narrow last group's missing panels are never read; prefetches
+        // of them, past the allocation, do not fault.)
+        const auto next = generic::next_weight_block(g0, g1, groups, k0, kc, k, kDepthBlock, m0 + mb == m);
         Block blk{w.data + g0 * k * kGroup + k0 * p,
                   k * kGroup,
                   k * p,
@@ -223,9 +215,9 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
                   k0 + kc == k ? finish : Finish::Store,
                   epilogue.bias ? epilogue.bias + g0 * kGroup : nullptr,
                   __mmask16(0xFFFF),
-                  reinterpret_cast<const char*>(w.data + next_g0 * k * kGroup + next_k0 * p),
-                  next_g0 < groups ? std::min(g1 - g0, groups - next_g0) : 0,
-                  next_kc * p * sizeof(float) / 64};
+                  reinterpret_cast<const char*>(w.data + next.g0 * k * kGroup + next.k0 * p),
+                  next.g0 < groups ? std::min(g1 - g0, groups - next.g0) : 0,
+                  next.kc * p * sizeof(float) / 64};
         // W's last group ends the block: its mask, and a call of its own
         // when it has fewer vectors than a full group.
         Block narrow = blk;
@@ -243,14 +235,7 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
         }
         for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
           const std::size_t rows = mb - r0 < std::size_t(kTileRows) ? mb - r0 : kTileRows;
-          const std::size_t tile = r0 / kTileRows;
-          // Tiles 1, 2, … of the block each fetch a share of the next block's
-          // lines into L2 (tile 0 is the one that meets W outside L2).
-          std::size_t from = 0, count = 0;
-          if (tile > 0) {
-            from = (tile - 1) * next_lines / (row_tiles - 1);
-            count = tile * next_lines / (row_tiles - 1) - from;
-          }
+          const auto [from, count] = generic::l2_share(r0 / kTileRows, row_tiles, next.lines_per_group);
           const std::size_t step = count ? std::max<std::size_t>(1, kc / count) : 1;
           const float* xt = x + (m0 + r0) * ldx + k0;
           float* yt = y + (m0 + r0) * ldy + g0 * kGroup;

@@ -32,6 +32,29 @@ void round_to_half(float* v, std::size_t n);
 /// for few rows.
 std::size_t balanced_row_block(std::size_t m, std::size_t limit, std::size_t unit) noexcept;
 
+/// For the vector levels' packed GEMMs, which walk W in blocks of up to
+/// `group_step` 48-column groups × `depth_block` values of k, within each
+/// block of rows, and bring the next block of W into L2 while one runs: the
+/// block after groups [g0, g1) at depths [k0, k0 + kc) of a product of
+/// `groups` groups and depth k. It is the next depth, else the next groups,
+/// else (unless this is the last row block) the first groups again; g0 =
+/// groups when there is none.
+struct NextWeightBlock {
+  std::size_t g0, k0, kc;
+  std::size_t lines_per_group;   // 64-byte lines of W per 48-column group of it
+};
+NextWeightBlock next_weight_block(std::size_t g0, std::size_t g1, std::size_t groups, std::size_t k0,
+                                  std::size_t kc, std::size_t k, std::size_t depth_block,
+                                  bool last_row_block) noexcept;
+
+/// Tile `tile` of a block's `row_tiles` tiles prefetches lines [from, from +
+/// count) of each group of the next block, out of `lines` (tile 0, which
+/// meets W outside L2, none; the others an equal share).
+struct L2Share {
+  std::size_t from = 0, count = 0;
+};
+L2Share l2_share(std::size_t tile, std::size_t row_tiles, std::size_t lines) noexcept;
+
 /// int8 rows, the reference quantizer: x[i] ≈ scale · (q[i] − zero_point)
 /// for i < k, except the outliers (|x| > kOutlierRms × RMS), whose q[i] is
 /// the zero point and whose index and value are listed; q is padded with

@@ -61,6 +61,25 @@ std::size_t balanced_row_block(std::size_t m, std::size_t limit, std::size_t uni
   return ((m + blocks - 1) / blocks + unit - 1) / unit * unit;
 }
 
+NextWeightBlock next_weight_block(std::size_t g0, std::size_t g1, std::size_t groups, std::size_t k0,
+                                  std::size_t kc, std::size_t k, std::size_t depth_block,
+                                  bool last_row_block) noexcept {
+  NextWeightBlock next{g0, k0 + kc, 0, 0};
+  if (next.k0 == k) {
+    next.k0 = 0;
+    next.g0 = g1 < groups ? g1 : last_row_block ? groups : 0;
+  }
+  next.kc = std::min(depth_block, k - next.k0);
+  next.lines_per_group = next.kc * kPackedPanelWide * sizeof(float) / 64;
+  return next;
+}
+
+L2Share l2_share(std::size_t tile, std::size_t row_tiles, std::size_t lines) noexcept {
+  if (tile == 0) return {};
+  const std::size_t from = (tile - 1) * lines / (row_tiles - 1);
+  return {from, tile * lines / (row_tiles - 1) - from};
+}
+
 void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMatrix& w, float* y, std::size_t ldy,
                  const Epilogue& epilogue, RowBlockHook hook) {
   const std::size_t k = w.k, n = w.n, row_block = balanced_row_block(m, kRowBlock, 1);

@@ -179,17 +179,9 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
       const std::size_t g1 = std::min(groups, g0 + kColumnGroups);
       for (std::size_t k0 = 0; k0 < k; k0 += kDepthBlock) {
         const std::size_t kc = std::min(kDepthBlock, k - k0);
-        // The block after this one: the next depth, else the next groups,
-        // else the first groups again for the next row block.
-        std::size_t next_g0 = g0, next_k0 = k0 + kc;
-        if (next_k0 == k) {
-          next_k0 = 0;
-          next_g0 = g1 < groups ? g1 : m0 + mb < m ? 0 : groups;
-        }
-        const std::size_t next_kc = std::min(kDepthBlock, k - next_k0);
-        // Lines per group (a narrow last group's missing panels are never
-        // read; prefetches of them, past the allocation, do not fault).
-        const std::size_t next_lines = next_kc * kGroup * sizeof(float) / 64;
+        // (A narrow last group's missing panels are never read; prefetches
+        // of them, past the allocation, do not fault.)
+        const auto next = generic::next_weight_block(g0, g1, groups, k0, kc, k, kDepthBlock, m0 + mb == m);
         const Block blk{w.data + g0 * k * kGroup + k0 * p,
                         k * kGroup,
                         k * p,
@@ -201,20 +193,13 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
                         k0 > 0,
                         k0 + kc == k ? finish : Finish::Store,
                         epilogue.bias ? epilogue.bias + g0 * kGroup : nullptr,
-                        reinterpret_cast<const char*>(w.data + next_g0 * k * kGroup + next_k0 * p),
-                        next_g0 < groups ? std::min(g1 - g0, groups - next_g0) : 0,
-                        next_kc * p * sizeof(float) / 64};
+                        reinterpret_cast<const char*>(w.data + next.g0 * k * kGroup + next.k0 * p),
+                        next.g0 < groups ? std::min(g1 - g0, groups - next.g0) : 0,
+                        next.kc * p * sizeof(float) / 64};
         for (std::size_t r0 = 0; r0 < mb; r0 += kTileRows) {
           const std::size_t rows = std::min<std::size_t>(kTileRows, mb - r0);
-          // Tiles 1, 2, … share the next block's lines (tile 0 is the one
-          // that meets W outside L2).
-          const std::size_t t = r0 / kTileRows;
-          std::size_t from = 0, count = 0;
-          if (t > 0) {
-            from = (t - 1) * next_lines / (row_tiles - 1);
-            count = t * next_lines / (row_tiles - 1) - from;
-          }
-          tiles[rows - 1](blk, x + (m0 + r0) * ldx + k0, y + (m0 + r0) * ldy + g0 * kGroup, from, count);
+          const auto share = generic::l2_share(r0 / kTileRows, row_tiles, next.lines_per_group);
+          tiles[rows - 1](blk, x + (m0 + r0) * ldx + k0, y + (m0 + r0) * ldy + g0 * kGroup, share.from, share.count);
         }
       }
     }
