@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "embetter/error.h"
@@ -84,6 +85,13 @@ TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weig
   }
   // Packed once; the row-major copies are released (they would double the
   // memory the model takes).
+  // All of them in one arena (huge pages; see PackedArena).
+  std::size_t packed_bytes = 0;
+  for (const auto& l : weights_.layers)
+    for (const Linear* lin : {&l.qkv, &l.attention_output, &l.intermediate, &l.output})
+      packed_bytes += PackedWeights::bytes_for(lin->out_features(), lin->in_features());
+  std::optional<PackedArena> arena;
+  if (c.precision != Precision::Int8) arena.emplace(packed_bytes);
   packed_.reserve(weights_.layers.size());
   for (auto& l : weights_.layers) {
     auto pack = [&](Linear& lin) {
@@ -91,7 +99,7 @@ TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weig
       if (c.precision == Precision::Int8)
         p.i8 = QuantizedWeights(lin.weight.data(), lin.out_features(), lin.in_features());
       else
-        p.f32 = PackedWeights(lin.weight.data(), lin.out_features(), lin.in_features());
+        p.f32 = PackedWeights(lin.weight.data(), lin.out_features(), lin.in_features(), *arena);
       lin.weight = Matrix();
       return p;
     };

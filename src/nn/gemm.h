@@ -20,12 +20,20 @@ namespace emb::nn {
 /// zero-padded past n, so that a panel's rows for consecutive k are one
 /// contiguous stream (cpu::PackedMatrix). The width defaults to what the
 /// level the library runs at reads fastest; every level reads every width.
+class PackedArena;
+
 class PackedWeights {
  public:
   PackedWeights() = default;
   /// `panel`: cpu::kPackedPanelNarrow or cpu::kPackedPanelWide.
   PackedWeights(const float* w, std::size_t n, std::size_t k,
                 std::size_t panel = cpu::kernels_for(cpu_isa()).packed_panel);
+  /// Packed into `arena` (which it keeps alive), in the running level's width.
+  PackedWeights(const float* w, std::size_t n, std::size_t k, PackedArena& arena);
+
+  /// Bytes the packed copy of an n × k matrix takes in the running level's
+  /// width (a multiple of 64), what an arena must hold for it.
+  static std::size_t bytes_for(std::size_t n, std::size_t k);
 
   std::size_t n() const noexcept { return n_; }
   std::size_t k() const noexcept { return k_; }
@@ -37,11 +45,30 @@ class PackedWeights {
   cpu::PackedMatrix view() const noexcept { return {data_.get(), n_, k_, panel_}; }
 
  private:
-  struct Free {
-    void operator()(float* p) const noexcept;
-  };
+  void pack(const float* w, float* d) const noexcept;
+
   std::size_t n_ = 0, k_ = 0, panel_ = cpu::kPackedPanelNarrow;
-  std::unique_ptr<float, Free> data_;
+  std::shared_ptr<const float> data_;   // its own block, or a share of an arena's
+};
+
+/// One block that a model's packed weights share, allocated once: aligned to
+/// 2 MiB and, on Linux, advised to transparent huge pages. The GEMM streams
+/// through W far beyond what 4 KiB pages' TLB entries cover, and every new
+/// page cost a table walk: in `perf`, a prefetch of the next block of W into
+/// L2 stalled on them, and short texts ran ~1% faster at EMB_ISA=avx2 with
+/// huge pages (interleaved). One block rather than one per matrix, because a
+/// huge page per matrix rounds each up to 2 MiB (MiniLM-L6's 42 MB of weights
+/// took 72 MB that way).
+class PackedArena {
+ public:
+  explicit PackedArena(std::size_t bytes);
+  /// The next `bytes` (a multiple of 64) of the block.
+  float* take(std::size_t bytes);
+  const std::shared_ptr<char>& block() const noexcept { return block_; }
+
+ private:
+  std::shared_ptr<char> block_;
+  std::size_t size_ = 0, used_ = 0;
 };
 
 /// Called after each block of rows is complete (all n columns), while it is

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "embetter/error.h"
 
@@ -41,6 +42,13 @@ PreNormEncoder::PreNormEncoder(PreNormEncoderConfig config, std::vector<PreNormL
             " is not a multiple of the number of heads ", c.num_heads);
   EMB_CHECK(layers.size() == c.num_layers, "PreNormEncoder: ", layers.size(), " layers given, config says ",
             c.num_layers);
+  // All of them in one arena (huge pages; see PackedArena).
+  std::size_t packed_bytes = 0;
+  for (const auto& l : layers)
+    for (const Linear* lin : {&l.qkv, &l.attention_output, &l.fc1, &l.fc2})
+      packed_bytes += PackedWeights::bytes_for(lin->out_features(), lin->in_features());
+  std::optional<PackedArena> arena;
+  if (c.precision != Precision::Int8) arena.emplace(packed_bytes);
   layers_.reserve(layers.size());
   for (auto& l : layers) {
     check_norm(l.norm1, h, "layer_norm1");
@@ -54,7 +62,7 @@ PreNormEncoder::PreNormEncoder(PreNormEncoderConfig config, std::vector<PreNormL
       if (c.precision == Precision::Int8)
         p.i8 = QuantizedWeights(lin.weight.data(), lin.out_features(), lin.in_features());
       else
-        p.f32 = PackedWeights(lin.weight.data(), lin.out_features(), lin.in_features());
+        p.f32 = PackedWeights(lin.weight.data(), lin.out_features(), lin.in_features(), *arena);
       return p;
     };
     Layer packed;
