@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <optional>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "embetter/error.h"
@@ -70,6 +74,32 @@ TEST(PackedGemm, EveryPanelWidthGivesTheSameBits) {
 TEST(PackedGemm, RefusesAnotherPanelWidth) {
   const std::vector<float> w(12, 1.0f);
   EXPECT_THROW(PackedWeights(w.data(), 3, 4, 32), Error);
+}
+
+TEST(PackedGemm, ArenaPacksWhatItsOwnBlockDoes) {
+  const std::size_t n1 = 70, k1 = 33, n2 = 5, k2 = 128;
+  const auto w1 = random_values(n1 * k1, 11), w2 = random_values(n2 * k2, 12);
+  PackedArena arena(PackedWeights::bytes_for(n1, k1) + PackedWeights::bytes_for(n2, k2));
+  const PackedWeights a1(w1.data(), n1, k1, arena), a2(w2.data(), n2, k2, arena);
+  const PackedWeights own1(w1.data(), n1, k1), own2(w2.data(), n2, k2);
+  for (const auto& [a, own] : {std::pair{&a1, &own1}, std::pair{&a2, &own2}}) {
+    EXPECT_EQ(a->panel(), own->panel());
+    EXPECT_EQ(std::memcmp(a->data(), own->data(), PackedWeights::bytes_for(a->n(), a->k())), 0);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a->data()) % 64, 0u);
+  }
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a1.data()) % (std::size_t{2} << 20), 0u);
+  // Full: one more float is refused, by name.
+  EXPECT_THROW(PackedWeights(w2.data(), 1, 1, arena), Error);
+}
+
+TEST(PackedGemm, ArenaOutlivesItsOwnerThroughItsWeights) {
+  const std::size_t n = 20, k = 9;
+  const auto w = random_values(n * k, 13);
+  std::optional<PackedArena> arena(std::in_place, PackedWeights::bytes_for(n, k));
+  const PackedWeights packed(w.data(), n, k, *arena);
+  arena.reset();
+  const PackedWeights own(w.data(), n, k);
+  EXPECT_EQ(std::memcmp(packed.data(), own.data(), PackedWeights::bytes_for(n, k)), 0);
 }
 
 TEST(PackedGemm, ARowsResultDoesNotDependOnTheOtherRows) {
