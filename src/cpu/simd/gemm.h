@@ -31,11 +31,13 @@ constexpr std::size_t kSlice = 8 * kSliceVectors;   // columns per pass over a g
 static_assert(kSlice == kPackedPanelNarrow);
 // Blocking, which never changes the order of any element's sums: blocks of
 // about kRowBlock rows (the hook runs on each), kDepthBlock values of k, and
-// kColumnGroups groups of W (kDepthBlock × 192 floats, 288 KiB: in L2 while
-// every 6-row tile of x, 9 KiB in L1, runs against it), as the AVX-512
-// level does.
+// kColumnGroups groups of W (up to kDepthBlock × 192 floats, 576 KiB: in L2
+// while every 6-row tile of x, up to 18 KiB, runs against it from L1). Depth
+// blocks of 768 rather than 384 halve the times the output product of the
+// feed-forward (k = 1536) reloads its accumulators: short texts +0.5% at
+// EMB_ISA=avx2 over 10 interleaved rounds, long texts level.
 constexpr std::size_t kRowBlock = 192;
-constexpr std::size_t kDepthBlock = 384;
+constexpr std::size_t kDepthBlock = 768;
 constexpr std::size_t kColumnGroups = 4;
 // How far ahead (in steps of k) a tile prefetches its slice of W into L1.
 constexpr std::size_t kPrefetchSteps = 16;
