@@ -15,13 +15,13 @@
 
 namespace emb::nn {
 
+class PackedArena;
+
 /// W (n × k, PyTorch's nn.Linear layout) stored as panels of `panel` output
 /// columns: panel p holds W[p·panel + j, i] at data[(p·k + i)·panel + j],
 /// zero-padded past n, so that a panel's rows for consecutive k are one
 /// contiguous stream (cpu::PackedMatrix). The width defaults to what the
 /// level the library runs at reads fastest; every level reads every width.
-class PackedArena;
-
 class PackedWeights {
  public:
   PackedWeights() = default;

@@ -33,8 +33,9 @@ FusedFeedForwardTrainer::FusedFeedForwardTrainer(const FeedForwardShape& shape, 
              v.size() == params.size());
   // The calling thread's part is the smaller half when the vectors are odd:
   // it also runs what comes between steps (the batch's rows and labels,
-  // Adam's coefficients, the tuner's loop) while the worker waits. Two threads at EMB_ISA=avx2 (13 vectors, 6 + 7):
-  // ~1% faster per fit than 7 + 6, over 5 interleaved rounds.
+  // Adam's coefficients, the tuner's loop) while the worker waits. Two
+  // threads at EMB_ISA=avx2 (13 vectors, 6 + 7): ~1% faster per fit than
+  // 7 + 6, over 5 interleaved rounds.
   const std::size_t vectors = layout_.hp / kLanes, split = vectors / 2;
   parts_[0].begin = 0;
   parts_[0].end = parts_[1].begin = split;

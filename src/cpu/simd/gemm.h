@@ -66,10 +66,6 @@ struct Block {
   std::size_t next_panel_lines;   // lines of one panel in the next block
 };
 
-// R rows × one slice of NV vectors: per step of k, NV loads of W (P floats
-// apart from one step to the next) and R broadcasts of x feed R·NV fused
-// multiply-adds. `cols` < the slice's width only on the last slice of a
-// narrow last group (masked loads and stores there).
 // A walk over lines of the next block of W (panel by panel) for L2 prefetches.
 struct L2Walk {
   const char* panel;
@@ -80,11 +76,16 @@ struct L2Walk {
   }
 };
 
-// Steps of k between two of a slice's L2 prefetches: spread through the
-// loop instead of issued together before it, where a burst of a dozen
-// stalled the tile on its misses (~2% of the tile's time in perf).
+// A slice's L2 prefetches are spread through its k loop, one every
+// kc / lines steps (at least this many), instead of issued together before
+// it: a burst of a dozen had ~2% of the tile's samples in perf, mostly
+// page-table walks (since then the weights sit on huge pages, nn::PackedArena).
 constexpr std::size_t kL2StepsMin = 8;
 
+// R rows × one slice of NV vectors: per step of k, NV loads of W (P floats
+// apart from one step to the next) and R broadcasts of x feed R·NV fused
+// multiply-adds. `cols` < the slice's width only on the last slice of a
+// narrow last group (masked loads and stores there).
 template <int R, int NV, std::size_t P>
 EMB_INLINE void slice(const Block& blk, const float* const* xr, const float* b, float* c, const float* bias,
                       std::size_t cols, L2Walk& l2, std::size_t l2_lines) {
