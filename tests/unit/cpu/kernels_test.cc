@@ -48,6 +48,25 @@ TEST_P(LevelKernels, TableIsCompleteAndNamesItsLevel) {
   EXPECT_EQ(all, GetParam() != Isa::Generic) << "every vector level has the fused FeedForwardTuner step";
 }
 
+// GELU alone, densely, at the multiples of 0.75 and their float neighbours,
+// and far out, where GELU is x or 0 and a cap on |x| (every level caps
+// its erf's argument) must not leave x times a small tail.
+TEST_P(LevelKernels, GeluMatchesErfOnADenseGridAndFarOut) {
+  std::vector<float> x;
+  for (int i = 0; i <= 160000; ++i) x.push_back(-8.0f + 16.0f * static_cast<float>(i) / 160000.0f);
+  for (int edge = -9; edge <= 9; ++edge) {
+    const float at = 0.75f * static_cast<float>(edge);
+    x.insert(x.end(), {std::nextafter(at, -INFINITY), at, std::nextafter(at, INFINITY)});
+  }
+  x.insert(x.end(), {5.9999995f, 6.0f, 6.0000005f, -5.9999995f, -6.0000005f, 30.0f, -30.0f, 1e4f, -1e4f, 0.0f, -0.0f});
+  auto y = x;
+  k().bias_activation(y.data(), 1, y.size(), nullptr, Activation::GeluErf);
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double v = x[i], want = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+    ASSERT_NEAR(y[i], want, 1e-6 + 1e-6 * std::abs(want)) << isa_name(GetParam()) << " at x = " << x[i];
+  }
+}
+
 TEST_P(LevelKernels, GeluAndOtherActivationsMatchTheirFormulas) {
   for (std::size_t cols : {1u, 7u, 8u, 15u, 16u, 17u, 37u, 384u}) {
     std::vector<float> x(2 * cols), bias(cols);
