@@ -33,7 +33,7 @@ std::vector<Isa> paths() { return runnable_isas(); }
 TEST(PackedGemm, MatchesReferenceOnEveryShapeAndPath) {
   // Column counts off the 16-wide vectors, the 48-wide groups and the blocks
   // of 4 groups; rows off the 8-row tiles and the 192-row blocks; depths off
-  // the 384-deep blocks.
+  // the 384-deep blocks (generic, AVX-512) and the 768-deep ones (AVX2, NEON).
   for (auto [m, n, k] :
        {std::tuple{1, 1, 1}, {5, 17, 3}, {13, 33, 70}, {100, 48, 385}, {97, 384, 400}, {200, 230, 800}}) {
     const auto x = random_values(m * k, 1), w = random_values(n * k, 2);
