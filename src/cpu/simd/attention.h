@@ -18,29 +18,30 @@ constexpr std::size_t kKeyVectors = 4;
 constexpr std::size_t kChunk = kKeyVectors * 8;   // keys per scores tile
 constexpr std::size_t kHeadVectors = 4;          // head values per context pass
 
-// Scores of R query rows against the chunk of keys from c0 on (kt: the
+// Scores of R query rows against KV vectors of keys from c0 on (kt: the
 // chunk's keys transposed, dh rows of kChunk), scaled, plus the bias rows
-// when given, into columns c0… of scores (row stride tp, room for the whole
-// chunk past t); rowmax[r·8…]
-// keeps the lanes of each row's running maximum over its real keys.
-template <int R>
+// when given, into columns c0… of scores (row stride tp); rowmax[r·8…]
+// keeps the lanes of each row's running maximum over its real keys. A last
+// chunk computes only the vectors that hold keys: short texts (28 tokens on
+// average) had 1.42× the keys' products in whole chunks of 32, 1.10× in 8s.
+template <int R, int KV>
 void scores_tile(const float* q, std::size_t ld, const float* kt, std::size_t dh, std::size_t t, std::size_t tp,
                  std::size_t c0, float scale, const float* bias, float* scores, float* rowmax) {
-  F8 acc[R][kKeyVectors];
+  F8 acc[R][KV];
   for (int r = 0; r < R; ++r)
-    for (std::size_t c = 0; c < kKeyVectors; ++c) acc[r][c] = zero8();
+    for (int c = 0; c < KV; ++c) acc[r][c] = zero8();
   for (std::size_t d = 0; d < dh; ++d) {
-    F8 kv[kKeyVectors];
-    for (std::size_t c = 0; c < kKeyVectors; ++c) kv[c] = load8(kt + d * kChunk + c * 8);
+    F8 kv[KV];
+    for (int c = 0; c < KV; ++c) kv[c] = load8(kt + d * kChunk + c * 8);
     for (int r = 0; r < R; ++r) {
       const F8 bq = set8(q[r * ld + d]);
-      for (std::size_t c = 0; c < kKeyVectors; ++c) acc[r][c] = fma8(bq, kv[c], acc[r][c]);
+      for (int c = 0; c < KV; ++c) acc[r][c] = fma8(bq, kv[c], acc[r][c]);
     }
   }
   const F8 s = set8(scale), lowest = set8(-INFINITY);
   for (int r = 0; r < R; ++r) {
     F8 mx = c0 == 0 ? lowest : load8(rowmax + r * 8);
-    for (std::size_t c = 0; c < kKeyVectors; ++c) {
+    for (int c = 0; c < KV; ++c) {
       const std::size_t col = c0 + c * 8;
       const std::size_t real = t > col ? std::min<std::size_t>(8, t - col) : 0;
       F8 v = acc[r][c] * s;
@@ -79,7 +80,11 @@ using ScoresTile = void (*)(const float*, std::size_t, const float*, std::size_t
                             std::size_t, float, const float*, float*, float*);
 using ContextTile = void (*)(const float*, std::size_t, const float*, const float*, std::size_t, std::size_t,
                              std::size_t, float*, std::size_t);
-constexpr ScoresTile kScoresTiles[kQueryRows] = {scores_tile<1>, scores_tile<2>, scores_tile<3>};
+// [rows − 1][key vectors − 1]
+constexpr ScoresTile kScoresTiles[kQueryRows][kKeyVectors] = {
+    {scores_tile<1, 1>, scores_tile<1, 2>, scores_tile<1, 3>, scores_tile<1, 4>},
+    {scores_tile<2, 1>, scores_tile<2, 2>, scores_tile<2, 3>, scores_tile<2, 4>},
+    {scores_tile<3, 1>, scores_tile<3, 2>, scores_tile<3, 3>, scores_tile<3, 4>}};
 // [rows − 1][vectors − 1]
 constexpr ContextTile kContextTiles[kQueryRows][kHeadVectors] = {
     {context_tile<1, 1>, context_tile<1, 2>, context_tile<1, 3>, context_tile<1, 4>},
@@ -92,10 +97,10 @@ bool attention_supports(std::size_t head_dim) { return head_dim > 0 && head_dim 
 
 std::size_t attention_scratch_floats(std::size_t t, std::size_t head_dim) {
   using namespace attention_detail;
-  // Keys in chunks (transposed, zero past t), values, one block of scores
+  // Keys in chunks (transposed, the last vector zero past t), values, one block of scores
   // and of their rows' maxima.
   const std::size_t chunks = (t + kChunk - 1) / kChunk, tp = (t + 7) / 8 * 8;
-  return chunks * head_dim * kChunk + t * head_dim + kQueryRows * (tp + kChunk) + kQueryRows * 8;
+  return chunks * head_dim * kChunk + t * head_dim + kQueryRows * tp + kQueryRows * 8;
 }
 
 void attention_head(const float* q, const float* k, const float* v, std::size_t ld, std::size_t t,
@@ -104,16 +109,14 @@ void attention_head(const float* q, const float* k, const float* v, std::size_t 
   const std::size_t chunks = (t + kChunk - 1) / kChunk, tp = (t + 7) / 8 * 8;
   float* kt = scratch;                          // chunks × dh × kChunk
   float* values = kt + chunks * dh * kChunk;    // t × dh
-  float* scores = values + t * dh;              // kQueryRows × (tp + kChunk): a tile may store past tp
-  float* rowmax = scores + kQueryRows * (tp + kChunk);   // kQueryRows × 8
-  const std::size_t stride = tp + kChunk;
+  float* scores = values + t * dh;              // kQueryRows × tp
+  float* rowmax = scores + kQueryRows * tp;     // kQueryRows × 8
+  // (Vectors past t's last are never read.)
   for (std::size_t c = 0; c < chunks; ++c) {
     float* dst = kt + c * dh * kChunk;
-    for (std::size_t j = 0; j < kChunk; j += 8) {
-      const std::size_t j0 = c * kChunk + j;
-      const std::size_t keys = t > j0 ? std::min<std::size_t>(8, t - j0) : 0;
-      const float* first = keys ? k + j0 * ld : k;   // (nothing is read when keys = 0)
-      for (std::size_t d = 0; d < dh; d += 8) transpose8(first + d, ld, keys, dst + d * kChunk + j, kChunk);
+    for (std::size_t j = 0; j < kChunk && c * kChunk + j < t; j += 8) {
+      const std::size_t j0 = c * kChunk + j, keys = std::min<std::size_t>(8, t - j0);
+      for (std::size_t d = 0; d < dh; d += 8) transpose8(k + j0 * ld + d, ld, keys, dst + d * kChunk + j, kChunk);
     }
   }
   for (std::size_t j = 0; j < t; ++j)
@@ -121,14 +124,16 @@ void attention_head(const float* q, const float* k, const float* v, std::size_t 
   float inv[kQueryRows];
   for (std::size_t i0 = 0; i0 < t; i0 += kQueryRows) {
     const std::size_t rows = std::min(kQueryRows, t - i0);
-    for (std::size_t c = 0; c < chunks; ++c)
-      kScoresTiles[rows - 1](q + i0 * ld, ld, kt + c * dh * kChunk, dh, t, stride, c * kChunk, scale,
-                             bias ? bias + i0 * t : nullptr, scores, rowmax);
+    for (std::size_t c = 0; c < chunks; ++c) {
+      const std::size_t vectors = std::min(kKeyVectors, (t - c * kChunk + 7) / 8);
+      kScoresTiles[rows - 1][vectors - 1](q + i0 * ld, ld, kt + c * dh * kChunk, dh, t, tp, c * kChunk, scale,
+                                          bias ? bias + i0 * t : nullptr, scores, rowmax);
+    }
     for (std::size_t r = 0; r < rows; ++r)
-      inv[r] = softmax_numerators<true>(scores + r * stride, t, reduce_max8(load8(rowmax + r * 8)));
+      inv[r] = softmax_numerators<true>(scores + r * tp, t, reduce_max8(load8(rowmax + r * 8)));
     for (std::size_t d0 = 0; d0 < dh; d0 += kHeadVectors * 8) {
       const std::size_t vectors = std::min(kHeadVectors, (dh - d0) / 8);
-      kContextTiles[rows - 1][vectors - 1](scores, stride, inv, values, dh, d0, t, context + i0 * ldc, ldc);
+      kContextTiles[rows - 1][vectors - 1](scores, tp, inv, values, dh, d0, t, context + i0 * ldc, ldc);
     }
   }
 }

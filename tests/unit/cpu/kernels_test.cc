@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -146,12 +147,15 @@ TEST_P(LevelKernels, AttentionHeadMatchesTheDefinition) {
   ASSERT_NE(k().attention_head, nullptr) << isa_name(GetParam());
   for (std::size_t dh : {8u, 16u, 24u, 32u, 48u, 64u}) {
     if (!k().attention_supports(dh)) continue;
-    for (std::size_t t : {1u, 2u, 3u, 5u, 12u, 13u, 33u, 37u, 70u}) {
+    // Last chunks of 1 to 4 vectors of keys (t = 33, 12, 20, 28), whole and partial.
+    for (std::size_t t : {1u, 2u, 3u, 5u, 12u, 13u, 20u, 28u, 32u, 33u, 37u, 70u}) {
       const std::size_t ld = 3 * dh + 5, ldc = dh + 3;
       const auto qkv = random_values(t * ld, static_cast<unsigned>(t * 100 + dh));
       const auto bias = random_values(t * t, 9);
       for (const float* b : {static_cast<const float*>(nullptr), bias.data()}) {
-        std::vector<float> scratch(k().attention_scratch_floats(t, dh)), context(t * ldc, -7.0f);
+        // NaN scratch: whatever the kernel reads of it must be what it wrote.
+        std::vector<float> scratch(k().attention_scratch_floats(t, dh), std::numeric_limits<float>::quiet_NaN());
+        std::vector<float> context(t * ldc, -7.0f);
         const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
         k().attention_head(qkv.data(), qkv.data() + dh, qkv.data() + 2 * dh, ld, t, dh, scale, b, scratch.data(),
                            context.data(), ldc);
