@@ -35,50 +35,50 @@ void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* 
 }
 
 // Whole vectors in double (four lanes from each half), then the tail one by
-// one; the same order for every row.
+// one; the same order for every row. The residual, the sum and the sum of
+// squares in one pass over the row: LayerNorm's share of short texts at
+// EMB_ISA=avx2 went from 1.21% to 0.99% in perf. The values are shifted by
+// the row's first one so that a mean far larger than the spread does not
+// cancel the variance (the test's rows at 1e6 ± 3 stay within 2e-6).
 void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
                          const float* gamma, const float* beta, float eps) {
   const std::size_t whole = cols / 8 * 8;
   for (std::size_t r = 0; r < rows; ++r) {
     float* xr = x + r * cols;
-    if (y) {
-      const float* yr = y + r * cols;
-      std::size_t c = 0;
-      for (; c < whole; c += 8) {
+    const float* yr = y ? y + r * cols : nullptr;
+    // The row's first value (as the loop below computes it) as the shift.
+    const double shift = yr ? xr[0] + (bias ? yr[0] + bias[0] : yr[0]) : xr[0];
+    const D4 shift_d = set4d(shift);
+    D4 sum_lo = zero4d(), sum_hi = zero4d(), sq_lo = zero4d(), sq_hi = zero4d();
+    std::size_t c = 0;
+    for (; c < whole; c += 8) {
+      F8 v = load8(xr + c);
+      if (yr) {
         F8 t = load8(yr + c);
         if (bias) t = t + load8(bias + c);
-        store8(xr + c, load8(xr + c) + t);
+        v = v + t;
+        store8(xr + c, v);
       }
-      for (; c < cols; ++c) xr[c] = xr[c] + (bias ? yr[c] + bias[c] : yr[c]);
-    }
-    D4 sum_lo = zero4d(), sum_hi = zero4d();
-    for (std::size_t c = 0; c < whole; c += 8) {
-      const F8 v = load8(xr + c);
-      sum_lo = sum_lo + widen_low(v);
-      sum_hi = sum_hi + widen_high(v);
-    }
-    double sum = reduce_add4d(sum_lo + sum_hi);
-    for (std::size_t c = whole; c < cols; ++c) sum += xr[c];
-    const double mean = sum / static_cast<double>(cols);
-    const D4 mean_d = set4d(mean);
-    D4 sq_lo = zero4d(), sq_hi = zero4d();
-    for (std::size_t c = 0; c < whole; c += 8) {
-      const F8 v = load8(xr + c);
-      const D4 lo = widen_low(v) - mean_d, hi = widen_high(v) - mean_d;
+      const D4 lo = widen_low(v) - shift_d, hi = widen_high(v) - shift_d;
+      sum_lo = sum_lo + lo;
+      sum_hi = sum_hi + hi;
       sq_lo = fma4d(lo, lo, sq_lo);
       sq_hi = fma4d(hi, hi, sq_hi);
     }
-    double sq = reduce_add4d(sq_lo + sq_hi);
-    for (std::size_t c = whole; c < cols; ++c) {
-      const double d = xr[c] - mean;
+    double sum = reduce_add4d(sum_lo + sum_hi), sq = reduce_add4d(sq_lo + sq_hi);
+    for (; c < cols; ++c) {
+      if (yr) xr[c] = xr[c] + (bias ? yr[c] + bias[c] : yr[c]);
+      const double d = xr[c] - shift;
+      sum += d;
       sq += d * d;
     }
+    const double mean = shift + sum / static_cast<double>(cols);
+    sq = std::max(0.0, sq - sum * sum / static_cast<double>(cols));
     const double var = sq / static_cast<double>(cols);
     const float inv_f = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
     const float mean_f = static_cast<float>(mean);
     const F8 inv = set8(inv_f), mf = set8(mean_f);
-    std::size_t c = 0;
-    for (; c < whole; c += 8)
+    for (c = 0; c < whole; c += 8)
       store8(xr + c, fma8((load8(xr + c) - mf) * inv, load8(gamma + c), load8(beta + c)));
     for (; c < cols; ++c) xr[c] = std::fma((xr[c] - mean_f) * inv_f, gamma[c], beta[c]);
   }

@@ -100,20 +100,26 @@ TEST_P(LevelKernels, GeluAndOtherActivationsMatchTheirFormulas) {
 }
 
 TEST_P(LevelKernels, LayerNormMatchesTheGenericKernel) {
-  for (std::size_t cols : {1u, 5u, 8u, 17u, 33u, 384u, 1023u}) {
-    const auto x = random_values(3 * cols, static_cast<unsigned>(cols), 3.0f);
-    const auto y = random_values(3 * cols, 2), bias = random_values(cols, 3);
-    const auto gamma = random_values(cols, 4), beta = random_values(cols, 5);
-    for (const bool residual : {false, true})
-      for (const float* b : {static_cast<const float*>(nullptr), bias.data()}) {
-        auto want = x, got = x;
-        const float* yy = residual ? y.data() : nullptr;
-        generic().residual_layer_norm(want.data(), yy, b, 3, cols, gamma.data(), beta.data(), 1e-12f);
-        k().residual_layer_norm(got.data(), yy, b, 3, cols, gamma.data(), beta.data(), 1e-12f);
-        for (std::size_t i = 0; i < x.size(); ++i)
-          ASSERT_NEAR(got[i], want[i], 2e-6f * (1.0f + std::abs(want[i])))
-              << isa_name(GetParam()) << " cols " << cols << (residual ? " residual" : "") << (b ? " bias" : "");
-      }
+  // Offsets: rows whose mean dwarfs their spread, where a variance from
+  // sums of squares would cancel (the generic kernel subtracts the mean first).
+  for (const float offset : {0.0f, 1e3f, 1e4f, 1e5f, 1e6f}) {
+    for (std::size_t cols : {1u, 5u, 8u, 17u, 33u, 384u, 1023u}) {
+      auto x = random_values(3 * cols, static_cast<unsigned>(cols), 3.0f);
+      for (float& v : x) v += offset;
+      const auto y = random_values(3 * cols, 2), bias = random_values(cols, 3);
+      const auto gamma = random_values(cols, 4), beta = random_values(cols, 5);
+      for (const bool residual : {false, true})
+        for (const float* b : {static_cast<const float*>(nullptr), bias.data()}) {
+          auto want = x, got = x;
+          const float* yy = residual ? y.data() : nullptr;
+          generic().residual_layer_norm(want.data(), yy, b, 3, cols, gamma.data(), beta.data(), 1e-12f);
+          k().residual_layer_norm(got.data(), yy, b, 3, cols, gamma.data(), beta.data(), 1e-12f);
+          for (std::size_t i = 0; i < x.size(); ++i)
+            ASSERT_NEAR(got[i], want[i], 2e-6f * (1.0f + std::abs(want[i])))
+                << isa_name(GetParam()) << " cols " << cols << (residual ? " residual" : "") << (b ? " bias" : "")
+                << " offset " << offset;
+        }
+    }
   }
 }
 
