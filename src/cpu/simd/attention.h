@@ -97,8 +97,8 @@ bool attention_supports(std::size_t head_dim) { return head_dim > 0 && head_dim 
 
 std::size_t attention_scratch_floats(std::size_t t, std::size_t head_dim) {
   using namespace attention_detail;
-  // Keys in chunks (transposed, the last vector zero past t), values, one block of scores
-  // and of their rows' maxima.
+  // Keys in chunks (transposed, the last vector zero past t), values, one
+  // block of scores and of their rows' maxima.
   const std::size_t chunks = (t + kChunk - 1) / kChunk, tp = (t + 7) / 8 * 8;
   return chunks * head_dim * kChunk + t * head_dim + kQueryRows * tp + kQueryRows * 8;
 }
