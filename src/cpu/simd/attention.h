@@ -43,9 +43,9 @@ void scores_tile(const float* q, std::size_t ld, const float* kt, std::size_t dh
     F8 mx = c0 == 0 ? lowest : load8(rowmax + r * 8);
     for (int c = 0; c < KV; ++c) {
       const std::size_t col = c0 + c * 8;
-      const std::size_t real = t > col ? std::min<std::size_t>(8, t - col) : 0;
+      const std::size_t real = std::min<std::size_t>(8, t - col);   // ≥ 1: every vector holds keys
       F8 v = acc[r][c] * s;
-      if (bias && real > 0) v = v + load_first8(bias + r * t + col, real);
+      if (bias) v = v + load_first8(bias + r * t + col, real);
       store8(scores + r * tp + col, v);
       mx = max8(mx, select_first8(real, v, lowest));
     }
