@@ -129,10 +129,12 @@ EMB_INLINE void slice(const Block& blk, const float* const* xr, const float* b, 
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
-        acc[r][v] = acc[r][v] + bb[v];
-        if (blk.finish == Finish::BiasGelu) acc[r][v] = gelu_erf8(acc[r][v]);
-      }
+      for (int v = 0; v < NV; ++v) acc[r][v] = acc[r][v] + bb[v];
+    if (blk.finish == Finish::BiasGelu) {
+#pragma GCC unroll 6
+      for (int r = 0; r + 1 < R; r += 2) gelu_erf8_n<2 * NV>(acc[r]);
+      if (R % 2) gelu_erf8_n<NV>(acc[R - 1]);
+    }
   }
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r)
