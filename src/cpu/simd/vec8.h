@@ -294,8 +294,10 @@ EMB_INLINE void gelu_erf8_n(F8* x) {
   for (int i = 0; i < N; ++i) p[i] = fma8(p[i], z[i], set8(1.0f));
   for (int s = 0; s < 4; ++s)
     for (int i = 0; i < N; ++i) p[i] = p[i] * p[i];
-  // x·Φ(x) = max(x, 0) − |x|·(1 − erf(|x|/√2))/2, for either sign of x.
-  for (int i = 0; i < N; ++i) x[i] = fnma8(abs8(x[i]) * set8(0.5f), reciprocal8(p[i]), max8(x[i], zero8()));
+  // x·Φ(x) = max(x, 0) − |x|·(1 − erf(|x|/√2))/2, for either sign of x;
+  // |x| capped there too (past the cap the term is below 1e−16), so that
+  // +∞ stays +∞ rather than ∞ − ∞; max8(0, x) returns x when it is NaN.
+  for (int i = 0; i < N; ++i) x[i] = fnma8(z[i] * set8(0.5f), reciprocal8(p[i]), max8(zero8(), x[i]));
 }
 
 EMB_INLINE F8 gelu_erf8(F8 x) {

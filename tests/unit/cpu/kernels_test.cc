@@ -68,6 +68,21 @@ TEST_P(LevelKernels, GeluMatchesErfOnADenseGridAndFarOut) {
   }
 }
 
+// A NaN in gives a NaN out at every level (a max or min against a constant
+// must not swallow it). Infinities are left out: the levels' formulas
+// differ there (the generic level's 0.5·x·(1 + erf) gives NaN at −∞, the
+// AVX-512 level's 7.1.26 form NaN at +∞), and a finite model does not
+// produce them.
+TEST_P(LevelKernels, GeluKeepsNaN) {
+  std::vector<float> y(17, NAN);
+  y[3] = 1.0f;
+  k().bias_activation(y.data(), 1, y.size(), nullptr, Activation::GeluErf);
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (i == 3) continue;
+    EXPECT_TRUE(std::isnan(y[i])) << isa_name(GetParam()) << " at " << i << ": " << y[i];
+  }
+}
+
 TEST_P(LevelKernels, GeluAndOtherActivationsMatchTheirFormulas) {
   for (std::size_t cols : {1u, 7u, 8u, 15u, 16u, 17u, 37u, 384u}) {
     std::vector<float> x(2 * cols), bias(cols);
