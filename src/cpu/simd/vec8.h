@@ -262,13 +262,13 @@ EMB_INLINE F8 sigmoid8(F8 x) {
 /// (GELU within 8e−7 of the exact value on [−8, 8]). No exponential and one
 /// reciprocal: about half the operations of 7.1.26's form with e^(−z²), which
 /// the AVX-512 level keeps; in the intermediate product's epilogue that form
-/// took ~3% of short texts' time at avx2. z is capped at 6 (erf(6) = 1 in
-/// float), where the 16th power is still finite.
+/// took ~3% of short texts' time at avx2. |x|/√2 is capped at 6 (erf(6) = 1
+/// in float), where the 16th power is still finite.
 ///
 /// N vectors at once, stage by stage: the GEMM tile's epilogue runs it on
 /// two rows' accumulators, four chains of ~20 dependent operations in flight
 /// instead of one; with the 1/√2 folded into the coefficients and the sign
-/// handled by max(x, 0) − |x|·h, each takes 14 multiplies and multiply-adds
+/// handled by max(0, x) − |x|·h, each takes 14 multiplies and multiply-adds
 /// where it took 15 and a blend. Its share of the tile in `perf` went from
 /// 2.5% to 1.4% (short texts at avx2).
 namespace gelu_detail {
@@ -294,7 +294,7 @@ EMB_INLINE void gelu_erf8_n(F8* x) {
   for (int i = 0; i < N; ++i) p[i] = fma8(p[i], z[i], set8(1.0f));
   for (int s = 0; s < 4; ++s)
     for (int i = 0; i < N; ++i) p[i] = p[i] * p[i];
-  // x·Φ(x) = max(x, 0) − |x|·(1 − erf(|x|/√2))/2, for either sign of x;
+  // x·Φ(x) = max(0, x) − |x|·(1 − erf(|x|/√2))/2, for either sign of x;
   // |x| capped there too (past the cap the term is below 1e−16), so that
   // +∞ stays +∞ rather than ∞ − ∞; max8(0, x) returns x when it is NaN.
   for (int i = 0; i < N; ++i) x[i] = fnma8(z[i] * set8(0.5f), reciprocal8(p[i]), max8(zero8(), x[i]));

@@ -74,13 +74,10 @@ TEST_P(LevelKernels, GeluMatchesErfOnADenseGridAndFarOut) {
 // AVX-512 level's 7.1.26 form NaN at +∞), and a finite model does not
 // produce them.
 TEST_P(LevelKernels, GeluKeepsNaN) {
-  std::vector<float> y(17, NAN);
-  y[3] = 1.0f;
+  std::vector<float> y(17, NAN);   // two whole vectors and a tail
   k().bias_activation(y.data(), 1, y.size(), nullptr, Activation::GeluErf);
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    if (i == 3) continue;
+  for (std::size_t i = 0; i < y.size(); ++i)
     EXPECT_TRUE(std::isnan(y[i])) << isa_name(GetParam()) << " at " << i << ": " << y[i];
-  }
 }
 
 TEST_P(LevelKernels, GeluAndOtherActivationsMatchTheirFormulas) {
