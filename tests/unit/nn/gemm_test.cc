@@ -32,10 +32,11 @@ std::vector<Isa> paths() { return runnable_isas(); }
 
 TEST(PackedGemm, MatchesReferenceOnEveryShapeAndPath) {
   // Column counts off the 16-wide vectors, the 48-wide groups and the blocks
-  // of 4 groups; rows off the 8-row tiles and the 192-row blocks; depths off
-  // the 384-deep blocks (generic, AVX-512) and the 768-deep ones (AVX2, NEON).
-  for (auto [m, n, k] :
-       {std::tuple{1, 1, 1}, {5, 17, 3}, {13, 33, 70}, {100, 48, 385}, {97, 384, 400}, {200, 230, 800}}) {
+  // of 4 groups; rows off the 6- and 8-row tiles and the 192-row blocks
+  // (generic, AVX-512) and the 320-row ones (AVX2, NEON); depths off the
+  // 384-deep blocks (generic, AVX-512) and the 768-deep ones (AVX2, NEON).
+  for (auto [m, n, k] : {std::tuple{1, 1, 1}, {5, 17, 3}, {13, 33, 70}, {100, 48, 385}, {97, 384, 400},
+                         {200, 230, 800}, {653, 40, 30}}) {
     const auto x = random_values(m * k, 1), w = random_values(n * k, 2);
     for (std::size_t panel : {cpu::kPackedPanelNarrow, cpu::kPackedPanelWide}) {
       const PackedWeights packed(w.data(), n, k, panel);
@@ -137,26 +138,32 @@ TEST(PackedGemm, EpilogueEqualsBiasActivationAfterTheProduct) {
 }
 
 TEST(PackedGemm, HookSeesEveryRowOnceAfterItIsComplete) {
-  const std::size_t m = 300, n = 20, k = 10;
+  // Several row blocks on every level (192 rows on some, 320 on others).
+  const std::size_t m = 700, n = 20, k = 10;
   const auto x = random_values(m * k, 5), w = random_values(n * k, 6);
   const PackedWeights packed(w.data(), n, k);
   struct Seen {
     std::vector<int> count;
     std::vector<float>* y;
     std::vector<float> snapshot;
-  } seen{std::vector<int>(m), nullptr, std::vector<float>(m * n)};
-  std::vector<float> y(m * n);
-  seen.y = &y;
+    std::size_t blocks = 0;
+  };
   auto hook = [](void* self, std::size_t begin, std::size_t end) {
     auto& s = *static_cast<Seen*>(self);
+    ++s.blocks;
     for (std::size_t r = begin; r < end; ++r) {
       ++s.count[r];
       for (std::size_t c = 0; c < 20; ++c) s.snapshot[r * 20 + c] = (*s.y)[r * 20 + c];
     }
   };
-  gemm_packed(x.data(), k, m, packed, y.data(), n, {hook, &seen});
-  for (std::size_t r = 0; r < m; ++r) EXPECT_EQ(seen.count[r], 1) << "row " << r;
-  EXPECT_EQ(seen.snapshot, y);
+  for (Isa isa : paths()) {
+    std::vector<float> y(m * n);
+    Seen seen{std::vector<int>(m), &y, std::vector<float>(m * n)};
+    gemm_packed(x.data(), k, m, packed, y.data(), n, {hook, &seen}, isa);
+    for (std::size_t r = 0; r < m; ++r) EXPECT_EQ(seen.count[r], 1) << isa_name(isa) << " row " << r;
+    EXPECT_EQ(seen.snapshot, y) << isa_name(isa);
+    EXPECT_GT(seen.blocks, 1u) << isa_name(isa);
+  }
 }
 
 TEST(Kernels, VectorGeluAndSoftmaxMatchTheScalarFormulas) {
