@@ -118,6 +118,10 @@ class TransformerEncoder {
 
   void embed(std::span<const std::int32_t> ids, Workspace& ws, float* out) const;
   void fill_position_bias(std::size_t tokens, Workspace& ws) const;
+  /// Self-attention of sequence i of forward_batch's, from ws.qkv into
+  /// ws.context.
+  void attend(std::span<const std::span<const std::int32_t>> sequences, std::size_t i, Workspace& ws) const;
+  struct AttentionHook;
 
   EncoderConfig config_;
   EncoderWeights weights_;   ///< the layers' weight matrices are released once packed

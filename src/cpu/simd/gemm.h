@@ -38,9 +38,11 @@ static_assert(kSlice == kPackedPanelNarrow);
 // EMB_ISA=avx2 over 10 interleaved rounds, long texts level. Row blocks of
 // up to 320 rows rather than 192: the encoder's runs of ≤ 512 tokens make
 // two blocks instead of three, so each block of W comes from L3 or memory
-// one time fewer. At EMB_ISA=avx2, interleaved: short texts +0.7% and
-// +1.2% (8 and 6 rounds, 10 of the 14 faster), long +0.9% (4 of 4), two
-// threads on short texts +0.5% (3 of 3); 512 (one block a run) ran as 320.
+// one time fewer, and the encoder runs the attention of the first block's
+// sequences from the hook while their rows are in L2 (nn/encoder.cc). The
+// two together, at EMB_ISA=avx2, interleaved: short texts +0.65% to +1.8%
+// over three sets of 6–8 rounds, long +0.9%; each alone was within the
+// noise (docs/benchmarks.md).
 constexpr std::size_t kRowBlock = 320;
 constexpr std::size_t kDepthBlock = 768;
 constexpr std::size_t kColumnGroups = 4;
