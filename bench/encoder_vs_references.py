@@ -37,9 +37,19 @@ generic, avx2, avx512, avx512_vnni) and the references at the CPU's own: on
 an AVX-512 machine, --isa avx2 compares our AVX2 kernels with references
 that use AVX-512, a stricter test than an AVX2-only machine gives.
 
+--cpu-as avx2 runs every process this script starts (ours, the references,
+the peak and GEMM runs, `embetter encode`) on an AVX2-only CPU as far as
+software can tell: bench/cpu_mask's libemb_avx2_only.so (LD_PRELOAD) hides
+AVX-512 from CPUID through Linux's CPUID faulting, and GLIBC_TUNABLES from
+glibc's own string functions, so ONNX Runtime, PyTorch and ours each pick the
+kernels they would pick on an AVX2-only machine (the first way issue 13
+measures, on a machine that has AVX-512). Each worker checks that it saw no
+AVX-512 (numpy's CPU features) before it measures.
+
 usage (from the repository root, after scripts/build.sh):
   .venv/bin/python bench/encoder_vs_references.py [--threads 1 2] [--short 640] [--long 192] [--rounds 2] [--repeats 2]
       [--rss-texts 5000] [--scale [N ...]] [--scale-texts long|short] [--engines ours st ort] [--isa avx2]
+      [--cpu-as avx2]
   # the memory and scale runs alone (no engine comparison):
   .venv/bin/python bench/encoder_vs_references.py --engines --threads 2 --scale
 
@@ -101,6 +111,12 @@ def flops_of_text(tokens: int) -> float:
 # The level our engines run at (--isa; None: the CPU's own, EMB_ISA as the
 # caller's environment says).
 OUR_ISA: str | None = None
+# --cpu-as avx2: the preloaded library that hides AVX-512 from every process
+# this script starts (None: the CPU as it is).
+CPU_MASK: Path | None = None
+# glibc chooses its string functions in ld.so, before any preloaded library
+# runs; its tunables hide AVX-512 from that choice.
+GLIBC_WITHOUT_AVX512 = "glibc.cpu.hwcaps=-AVX512F,-AVX512CD,-AVX512BW,-AVX512DQ,-AVX512VL"
 
 
 def thread_env(threads: int, ours: bool = False) -> dict[str, str]:
@@ -113,7 +129,24 @@ def thread_env(threads: int, ours: bool = False) -> dict[str, str]:
         env[var] = str(threads)
     env["TOKENIZERS_PARALLELISM"] = "true" if threads > 1 else "false"
     env["PYTHONPATH"] = str(ROOT / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    if CPU_MASK:
+        env["LD_PRELOAD"] = " ".join(filter(None, [str(CPU_MASK), env.get("LD_PRELOAD")]))
+        env["GLIBC_TUNABLES"] = ":".join(filter(None, [env.get("GLIBC_TUNABLES"), GLIBC_WITHOUT_AVX512]))
     return env
+
+
+def check_cpu_mask() -> str:
+    """In a worker under --cpu-as avx2: fails unless CPUID showed this
+    process no AVX-512 (numpy reads CPUID when it is imported); returns what
+    the engines' ISA notes add."""
+    if "libemb_avx2_only" not in os.environ.get("LD_PRELOAD", ""):
+        return ""
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+
+    shown = sorted(f for f in ("AVX512F", "AVX512BW", "AVX512VL", "AVX512_VNNI") if features.get(f))
+    if shown or not features.get("AVX2"):
+        sys.exit(f"--cpu-as avx2: this worker's CPUID still shows {shown or 'no AVX2'}")
+    return " (AVX-512 hidden)"
 
 
 # ----------------------------------------------------------------- workers --
@@ -126,19 +159,20 @@ def worker_encode(engine: str, model: Path, onnx_path: Path, texts_file: Path, t
     import numpy as np
 
     texts = json.loads(texts_file.read_text(encoding="utf-8"))
+    masked = check_cpu_mask()
     if engine in ("ours", "int8"):
         from embetter import _core
 
         enc = _core.SentenceEncoder(str(model), batch_size=BATCH, num_threads=threads,
                                     precision="int8" if engine == "int8" else "fp32")
         run = lambda t: np.asarray(enc.encode(t))  # noqa: E731
-        isa = _core.kernel_isa()
+        isa = _core.kernel_isa() + masked
     elif engine == "st":
         import torch
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(threads)
-        isa = f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}"
+        isa = f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}{masked}"
         st = SentenceTransformer(str(model), device="cpu")
         st.max_seq_length = MAX_TOKENS
         run = lambda t: st.encode(t, batch_size=BATCH, convert_to_numpy=True)  # noqa: E731
@@ -152,7 +186,8 @@ def worker_encode(engine: str, model: Path, onnx_path: Path, texts_file: Path, t
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
-        isa = f"onnxruntime {ort.__version__}, MLAS at the CPU's widest level"
+        isa = (f"onnxruntime {ort.__version__}, MLAS at the widest level CPUID shows{masked}" if masked else
+               f"onnxruntime {ort.__version__}, MLAS at the CPU's widest level")
         tok = Tokenizer.from_file(str(model / "tokenizer.json"))
         tok.enable_truncation(MAX_TOKENS)
         tok.no_padding()   # the model's tokenizer.json pads to 128; we pad per batch
@@ -275,7 +310,8 @@ def fma_peak(build: Path, threads: int) -> float:
     the level our kernels run at (gemm_bench --peak-only)."""
     level = OUR_ISA or cpu_level()
     out = subprocess.run([str(build / "bench" / "gemm_bench"), "--peak-only", "--isa", level, "--threads",
-                          str(threads)], check=True, capture_output=True, text=True).stdout
+                          str(threads)], check=True, capture_output=True, text=True,
+                         env=thread_env(threads, ours=True)).stdout
     return float(out.split(":")[-1].split()[0])
 
 
@@ -346,10 +382,20 @@ def main() -> None:
                    default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "embetter-bench")
     p.add_argument("--isa", choices=["generic", "avx2", "avx512", "avx512_vnni", "neon"],
                    help="run our engines at this level (EMB_ISA); the references run at the CPU's own")
+    p.add_argument("--cpu-as", choices=["avx2"],
+                   help="run every engine, references included, on an AVX2-only CPU as software sees it "
+                        "(bench/cpu_mask: CPUID hides AVX-512; x86-64 Linux with CPUID faulting)")
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     a = p.parse_args()
-    global OUR_ISA
+    global OUR_ISA, CPU_MASK
     OUR_ISA = a.isa
+    if a.cpu_as and not a.worker:
+        CPU_MASK = a.build / "bench" / "libemb_avx2_only.so"
+        if not CPU_MASK.exists():
+            sys.exit(f"{CPU_MASK}: not built (x86-64 Linux; run scripts/build.sh)")
+        probe = subprocess.run([PY, "-c", ""], env=thread_env(1), capture_output=True, text=True)
+        if probe.returncode != 0:
+            sys.exit(f"--cpu-as avx2 cannot run here: {probe.stderr.strip()}")
 
     if a.worker:
         kind, *rest = a.worker
@@ -511,8 +557,10 @@ def report_engines(a, workloads, results, gemm, fma, flops, lengths) -> None:
     names = {"ours": "embetter", "int8": "embetter int8", "st": "sentence-transformers (torch)",
              "ort": "ONNX Runtime"}
     ran_at = {e: sorted({r["isa"] for (engine, _, _), r in results.items() if engine == e}) for e in a.engines}
+    masked = ("; every process saw an AVX2-only CPU (--cpu-as avx2: CPUID and glibc with AVX-512 hidden, "
+              "bench/cpu_mask/)") if CPU_MASK else ""
     print("Instruction sets: " + "; ".join(f"{names[e]}: {', '.join(ran_at[e])}" for e in a.engines) +
-          f" (CPU flags: {cpu_flags()}).\n")
+          f" (CPU flags: {cpu_flags()}{masked}).\n")
     head = "| workload | threads | " + " | ".join(names[e] for e in a.engines)
     cols = len(a.engines)
     if "ours" in a.engines:
