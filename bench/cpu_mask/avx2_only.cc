@@ -17,11 +17,17 @@
 // constructor (glibc's own string functions, chosen by ld.so; set
 // GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,... for those).
 //
+// Programs that install their own SIGSEGV handler (GCC's cc1plus does,
+// for its crash reports) keep CPUID faulting: this library's sigaction()
+// and signal() take SIGSEGV's disposition into a record of their own, and
+// the handler here passes every fault that is not CPUID to it.
+//
 // Exits with status 77 (a skip, for ctest) and a message when the CPU or
 // kernel has no CPUID faulting: an unmasked run would silently measure the
 // AVX-512 code instead.
 #include <asm/prctl.h>
 #include <cpuid.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -51,13 +57,37 @@ constexpr std::uint32_t kLeaf7Sub1Eax = bit(4) | bit(5);
 // (5–7: the opmask and the upper halves of the 512-bit registers).
 constexpr std::uint32_t kLeafDEax = bit(5) | bit(6) | bit(7);
 
-void on_segv(int, siginfo_t*, void* context) {
+using SigactionFn = int (*)(int, const struct sigaction*, struct sigaction*);
+
+SigactionFn real_sigaction() {
+  static const auto fn = reinterpret_cast<SigactionFn>(dlsym(RTLD_NEXT, "sigaction"));
+  return fn;
+}
+
+// The program's own SIGSEGV disposition (what it last gave sigaction or
+// signal), default until it sets one.
+struct sigaction program_segv = {};
+
+// A fault that is not CPUID: the program's handler, or the default action
+// (the instruction faults again on return, and the process dies of it).
+void pass_on(int sig, siginfo_t* info, void* context) {
+  const struct sigaction program = program_segv;
+  if (program.sa_flags & SA_RESETHAND) program_segv = {};
+  if (program.sa_flags & SA_SIGINFO) {
+    program.sa_sigaction(sig, info, context);
+  } else if (program.sa_handler != SIG_DFL && program.sa_handler != SIG_IGN) {
+    program.sa_handler(sig);
+  } else {
+    struct sigaction fallback = {};
+    fallback.sa_handler = SIG_DFL;
+    real_sigaction()(SIGSEGV, &fallback, nullptr);
+  }
+}
+
+void on_segv(int sig, siginfo_t* info, void* context) {
   auto* regs = static_cast<ucontext_t*>(context)->uc_mcontext.gregs;
   const auto* ip = reinterpret_cast<const unsigned char*>(regs[REG_RIP]);
-  if (ip[0] != 0x0f || ip[1] != 0xa2) {   // not CPUID: a real fault, which re-raises on return
-    signal(SIGSEGV, SIG_DFL);
-    return;
-  }
+  if (ip[0] != 0x0f || ip[1] != 0xa2) return pass_on(sig, info, context);
   const auto leaf = static_cast<std::uint32_t>(regs[REG_RAX]), sub = static_cast<std::uint32_t>(regs[REG_RCX]);
   unsigned a = 0, b = 0, c = 0, d = 0;
   set_cpuid_enabled(true);
@@ -75,7 +105,7 @@ __attribute__((constructor)) void hide_avx512() {
   std::memset(&action, 0, sizeof action);
   action.sa_sigaction = on_segv;
   action.sa_flags = SA_SIGINFO | SA_NODEFER;
-  sigaction(SIGSEGV, &action, nullptr);
+  real_sigaction()(SIGSEGV, &action, nullptr);
   if (set_cpuid_enabled(false) != 0) {
     std::fprintf(stderr,
                  "libemb_avx2_only: this CPU or kernel has no CPUID faulting (arch_prctl ARCH_SET_CPUID: %s), "
@@ -86,3 +116,29 @@ __attribute__((constructor)) void hide_avx512() {
 }
 
 }  // namespace
+
+// SIGSEGV stays ours; the program's handler is kept in program_segv.
+extern "C" int sigaction(int sig, const struct sigaction* action, struct sigaction* old) noexcept {
+  if (sig != SIGSEGV) return real_sigaction()(sig, action, old);
+  if (old) *old = program_segv;
+  if (action) program_segv = *action;
+  return 0;
+}
+
+// glibc's signal() calls its internal sigaction, which the one above does
+// not replace: SIGSEGV's goes to the record as signal() would set it (BSD
+// semantics), every other signal to glibc's.
+extern "C" sighandler_t signal(int sig, sighandler_t handler) noexcept {
+  if (sig != SIGSEGV) {
+    using SignalFn = sighandler_t (*)(int, sighandler_t);
+    static const auto real_signal = reinterpret_cast<SignalFn>(dlsym(RTLD_NEXT, "signal"));
+    return real_signal(sig, handler);
+  }
+  const struct sigaction old = program_segv;
+  program_segv = {};
+  program_segv.sa_handler = handler;
+  program_segv.sa_flags = SA_RESTART;
+  // (through void (*)(), which GCC takes as matching any function type)
+  return (old.sa_flags & SA_SIGINFO) ? reinterpret_cast<sighandler_t>(reinterpret_cast<void (*)()>(old.sa_sigaction))
+                                     : old.sa_handler;
+}

@@ -1,7 +1,7 @@
 // bench/cpu_mask's AVX2-only CPU (ctest preloads libemb_avx2_only.so into
 // this suite): CPUID shows no AVX-512 on this thread, on new threads and
 // after fork(), our own detection stops at avx2, and a fault that is not
-// CPUID still kills the process. encoder_vs_references.py --cpu-as avx2
+// CPUID still kills the process or reaches the program's own handler. encoder_vs_references.py --cpu-as avx2
 // relies on all of it.
 #include <cpuid.h>
 #include <sys/wait.h>
@@ -74,6 +74,36 @@ TEST(Avx2OnlyCpu, AFaultThatIsNotCpuidStillKills) {
         *nowhere = 1;
       },
       testing::KilledBySignal(SIGSEGV), "");
+}
+
+// GCC's cc1plus, Python's faulthandler and others install their own SIGSEGV
+// handler: CPUID stays masked for them, and their handler still gets their
+// faults (the library keeps SIGSEGV and passes those on).
+void exit_42(int) { std::_Exit(42); }
+
+TEST(Avx2OnlyCpu, AProgramsOwnSegvHandlerKeepsTheMaskAndGetsItsFaults) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        struct sigaction action = {};
+        action.sa_handler = exit_42;
+        sigaction(SIGSEGV, &action, nullptr);
+        if (shows_avx512(leaf7())) std::_Exit(1);
+        struct sigaction now = {};
+        sigaction(SIGSEGV, nullptr, &now);
+        if (now.sa_handler != exit_42) std::_Exit(2);
+        volatile int* nowhere = nullptr;
+        *nowhere = 1;
+      },
+      testing::ExitedWithCode(42), "");
+  EXPECT_EXIT(
+      {
+        std::signal(SIGSEGV, exit_42);
+        if (shows_avx512(leaf7())) std::_Exit(1);
+        volatile int* nowhere = nullptr;
+        *nowhere = 1;
+      },
+      testing::ExitedWithCode(42), "");
 }
 
 }  // namespace
