@@ -1,8 +1,8 @@
 // bench/cpu_mask's AVX2-only CPU (ctest preloads libemb_avx2_only.so into
 // this suite): CPUID shows no AVX-512 on this thread, on new threads and
 // after fork(), our own detection stops at avx2, and a fault that is not
-// CPUID still kills the process or reaches the program's own handler. encoder_vs_references.py --cpu-as avx2
-// relies on all of it.
+// CPUID still kills the process or reaches the program's own handler.
+// encoder_vs_references.py --cpu-as avx2 relies on all of it.
 #include <cpuid.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,7 +46,7 @@ TEST(Avx2OnlyCpu, CpuidShowsNoAvx512OnAnyThread) {
   Leaf7 other;
   std::thread([&] { other = leaf7(); }).join();
   EXPECT_FALSE(shows_avx512(other));
-  // The rest of CPUID is the CPU's own: AVX2 (leaf 7 EBX bit 5) where it has it.
+  // The rest of CPUID is the CPU's own: AVX (leaf 1, ECX bit 28) stays.
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   __cpuid(1, eax, ebx, ecx, edx);
   EXPECT_NE(ecx & (1u << 28), 0u) << "AVX hidden too";
