@@ -91,10 +91,16 @@ TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weig
     for (const Linear* lin : {&l.qkv, &l.attention_output, &l.intermediate, &l.output})
       packed_bytes += PackedWeights::bytes_for(lin->out_features(), lin->in_features());
   std::optional<PackedArena> arena;
-  if (c.precision != Precision::Int8) arena.emplace(packed_bytes);
+  if (c.precision != Precision::Int8) arena.emplace(packed_bytes);   // (W' takes the first qkv's place)
+  if (!weights_.layers.empty())
+    first_ = first_projection(weights_, c.max_position_embeddings, arena ? &*arena : nullptr);
   packed_.reserve(weights_.layers.size());
   for (auto& l : weights_.layers) {
     auto pack = [&](Linear& lin) {
+      if (&lin == &weights_.layers.front().qkv) {
+        lin.weight = Matrix();
+        return Product{};
+      }
       Product p;
       if (c.precision == Precision::Int8)
         p.i8 = QuantizedWeights(lin.weight.data(), lin.out_features(), lin.in_features());
@@ -116,20 +122,116 @@ TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weig
   }
 }
 
-void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws, float* out) const {
+TransformerEncoder::FirstProjection TransformerEncoder::first_projection(const EncoderWeights& weights,
+                                                                       std::size_t positions, PackedArena* arena) {
+  const Linear& qkv = weights.layers.front().qkv;
+  const std::size_t n = qkv.out_features(), h = qkv.in_features();
+  const auto& gamma = weights.embedding_norm.gamma;
+  const auto& beta = weights.embedding_norm.beta;
+  FirstProjection f;
+  Matrix scaled(n, h);
+  f.column_sums.resize(n);
+  f.offsets.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    double sum = 0.0, offset = qkv.bias[k];
+    for (std::size_t j = 0; j < h; ++j) {
+      scaled(k, j) = qkv.weight(k, j) * gamma[j];
+      sum += scaled(k, j);
+      offset += static_cast<double>(qkv.weight(k, j)) * beta[j];
+    }
+    f.column_sums[k] = static_cast<float>(sum);
+    f.offsets[k] = static_cast<float>(offset);
+  }
+  f.words = arena ? PackedWeights(scaled.data(), n, h, *arena) : PackedWeights(scaled.data(), n, h);
+  // Type 0 plus each position, summed as embedding_row sums word + type.
+  Matrix rest(positions, h);
+  const auto& type = weights.token_type_embedding;
+  for (std::size_t p = 0; p < positions; ++p)
+    for (std::size_t j = 0; j < h; ++j)
+      rest(p, j) = type.empty() ? weights.position_embeddings(p, j) : type[j] + weights.position_embeddings(p, j);
+  f.positions.resize(positions, n);
+  gemm_packed(rest.data(), h, positions, f.words, f.positions.data(), n);
+  return f;
+}
+
+// The first layer's query/key/value rows of every sequence (see
+// FirstProjection), then each sequence's attention while its rows are in
+// cache.
+void TransformerEncoder::first_qkv(std::span<const std::span<const std::int32_t>> sequences, Workspace& ws) const {
+  const std::size_t h = config_.hidden_size, n = 3 * h;
+  const std::size_t cache_rows = std::max<std::size_t>(ws.word_cache_bytes / (n * sizeof(float)), 1);
+  auto& row_of = ws.word_row;
+  if (row_of.size() != config_.vocab_size) {
+    row_of.assign(config_.vocab_size, -1);
+    ws.cached_words.clear();
+  }
+  auto collect_new_words = [&] {
+    ws.new_words.clear();
+    for (const auto& ids : sequences)
+      for (const auto id : ids) {
+        auto& row = row_of[static_cast<std::size_t>(id)];
+        if (row >= 0) continue;
+        row = static_cast<std::int32_t>(ws.cached_words.size() + ws.new_words.size());
+        ws.new_words.push_back(id);
+      }
+  };
+  collect_new_words();
+  // Past the limit the cache starts over with this batch's words (which
+  // are kept even if they alone pass it).
+  if (ws.cached_words.size() + ws.new_words.size() > cache_rows && !ws.cached_words.empty()) {
+    for (const auto* list : {&ws.cached_words, &ws.new_words})
+      for (const auto id : *list) row_of[static_cast<std::size_t>(id)] = -1;
+    ws.cached_words.clear();
+    collect_new_words();
+  }
+  const std::size_t first = ws.cached_words.size(), added = ws.new_words.size();
+  if (added > 0) {
+    ws.gathered_words.resize(added, h);
+    for (std::size_t i = 0; i < added; ++i) {
+      const auto word = weights_.word_embeddings.row(static_cast<std::size_t>(ws.new_words[i]));
+      std::copy(word.begin(), word.end(), ws.gathered_words.row(i).begin());
+    }
+    ws.word_products.resize((first + added) * n);
+    gemm_packed(ws.gathered_words.data(), h, added, first_.words, ws.word_products.data() + first * n, n);
+    ws.cached_words.insert(ws.cached_words.end(), ws.new_words.begin(), ws.new_words.end());
+  }
+  const float* sums = first_.column_sums.data();
+  const float* offsets = first_.offsets.data();
+  for (std::size_t i = 0; i < sequences.size(); ++i) {
+    const auto& ids = sequences[i];
+    positions_of(ids, ws.positions);
+    for (std::size_t t = 0; t < ids.size(); ++t) {
+      const std::size_t token = ws.offsets[i] + t;
+      const auto word_row = static_cast<std::size_t>(row_of[static_cast<std::size_t>(ids[t])]);
+      const float* word = ws.word_products.data() + word_row * n;
+      const float* rest = first_.positions.row(static_cast<std::size_t>(ws.positions[t])).data();
+      const float mean = ws.token_stats[2 * token], r = ws.token_stats[2 * token + 1];
+      float* y = ws.qkv.row(token).data();
+      for (std::size_t k = 0; k < n; ++k) y[k] = (word[k] + rest[k] - mean * sums[k]) * r + offsets[k];
+    }
+    attend(sequences, i, ws);
+  }
+}
+
+void TransformerEncoder::positions_of(std::span<const std::int32_t> ids, std::vector<std::int32_t>& positions) const {
   const auto& c = config_;
-  const std::size_t h = c.hidden_size;
-  ws.positions.resize(ids.size());
+  positions.resize(ids.size());
   if (c.padding_idx < 0) {
-    for (std::size_t t = 0; t < ids.size(); ++t) ws.positions[t] = static_cast<std::int32_t>(t);
+    for (std::size_t t = 0; t < ids.size(); ++t) positions[t] = static_cast<std::int32_t>(t);
   } else {
     std::int32_t counted = 0;
     for (std::size_t t = 0; t < ids.size(); ++t) {
       const bool pad = ids[t] == c.padding_idx;
       counted += pad ? 0 : 1;
-      ws.positions[t] = c.padding_idx + (pad ? 0 : counted);
+      positions[t] = c.padding_idx + (pad ? 0 : counted);
     }
   }
+}
+
+void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws, float* out, float* stats) const {
+  const auto& c = config_;
+  const std::size_t h = c.hidden_size;
+  positions_of(ids, ws.positions);
   for (std::size_t t = 0; t < ids.size(); ++t) {
     const auto id = ids[t];
     EMB_CHECK(id >= 0 && static_cast<std::size_t>(id) < c.vocab_size, "TransformerEncoder: token id ", id,
@@ -138,6 +240,13 @@ void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws,
     const float* word = weights_.word_embeddings.data() + static_cast<std::size_t>(id) * h;
     const float* pos = weights_.position_embeddings.data() + static_cast<std::size_t>(ws.positions[t]) * h;
     embedding_row(row, word, c.token_type_embeddings ? weights_.token_type_embedding.data() : nullptr, pos, h);
+    // (In double, as the LayerNorm kernels sum.)
+    double sum = 0.0, squares = 0.0;
+    for (std::size_t j = 0; j < h; ++j) sum += row[j];
+    const double mean = sum / static_cast<double>(h);
+    for (std::size_t j = 0; j < h; ++j) squares += (row[j] - mean) * (row[j] - mean);
+    stats[2 * t] = static_cast<float>(mean);
+    stats[2 * t + 1] = static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(h) + c.layer_norm_eps));
   }
   const auto& norm = weights_.embedding_norm;
   kernels::layer_norm(out, ids.size(), h, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps);
@@ -235,27 +344,34 @@ void TransformerEncoder::forward_batch(std::span<const std::span<const std::int3
   }
   const std::size_t rows = ws.offsets.back();
   out.resize(rows, h);
-  for (std::size_t i = 0; i < sequences.size(); ++i) embed(sequences[i], ws, out.data() + ws.offsets[i] * h);
+  ws.token_stats.resize(2 * rows);
+  for (std::size_t i = 0; i < sequences.size(); ++i)
+    embed(sequences[i], ws, out.data() + ws.offsets[i] * h, ws.token_stats.data() + 2 * ws.offsets[i]);
   ws.qkv.resize(rows, 3 * h);
   ws.context.resize(rows, h);
   ws.projected.resize(rows, h);
-  ws.intermediate.resize(rows, inter);
+  const std::size_t ldi = inter + (std::getenv("EMB_LDI") ? std::atoi(std::getenv("EMB_LDI")) : 0);
+  ws.intermediate.resize(rows, ldi);
   for (std::size_t l = 0; l < packed_.size(); ++l) {
     const auto& layer = weights_.layers[l];
     const auto& packed = packed_[l];
-    AttentionHook attention{this, sequences, &ws, 0};
-    packed.qkv.run(out.data(), h, rows, ws.qkv.data(), 3 * h, Epilogue{layer.qkv.bias.data()},
-                   {&AttentionHook::run, &attention});
-    AttentionHook::run(&attention, 0, rows);   // (a no-op: every product's last block ends at `rows`)
+    if (l == 0) {
+      first_qkv(sequences, ws);
+    } else {
+      AttentionHook attention{this, sequences, &ws, 0};
+      packed.qkv.run(out.data(), h, rows, ws.qkv.data(), 3 * h, Epilogue{layer.qkv.bias.data()},
+                     {&AttentionHook::run, &attention});
+      AttentionHook::run(&attention, 0, rows);   // (a no-op: every product's last block ends at `rows`)
+    }
     ResidualNormHook attention_norm{out.data(), ws.projected.data(), h, layer.attention_output.bias.data(),
                                     &layer.attention_norm, c.layer_norm_eps};
     packed.attention_output.run(ws.context.data(), h, rows, ws.projected.data(), h, Epilogue{},
                                 {&ResidualNormHook::run, &attention_norm});
-    packed.intermediate.run(out.data(), h, rows, ws.intermediate.data(), inter,
+    packed.intermediate.run(out.data(), h, rows, ws.intermediate.data(), ldi,
                             Epilogue{layer.intermediate.bias.data(), c.activation});
     ResidualNormHook output_norm{out.data(), ws.projected.data(), h, layer.output.bias.data(), &layer.output_norm,
                                  c.layer_norm_eps};
-    packed.output.run(ws.intermediate.data(), inter, rows, ws.projected.data(), h, Epilogue{},
+    packed.output.run(ws.intermediate.data(), ldi, rows, ws.projected.data(), h, Epilogue{},
                       {&ResidualNormHook::run, &output_norm});
   }
 }

@@ -20,7 +20,8 @@ namespace emb::nn {
 /// activations stay float32 either way).
 enum class Precision {
   Float32,   ///< bitwise batch-independent, within 1e-4 of PyTorch
-  Int8,      ///< quantized_gemm.h: int8 weights, uint8 rows (VNNI); still batch-independent
+  Int8,      ///< quantized_gemm.h: int8 weights, uint8 rows (VNNI); still batch-independent. The first
+             ///< layer's query/key/value product stays float32 (FirstProjection: no product per token).
 };
 
 struct EncoderConfig {
@@ -75,6 +76,17 @@ struct Workspace {
   Matrix qkv, context, projected, intermediate, scores, position_bias;
   std::vector<std::int32_t> positions;
   std::vector<std::size_t> offsets;
+  /// Mean and 1/σ of each token's embedding sum, before its LayerNorm.
+  std::vector<float> token_stats;
+  /// The first layer's query/key/value products of words (see
+  /// TransformerEncoder::FirstProjection), kept while the workspace lives
+  /// (one encode() call) and dropped whole when they would pass
+  /// word_cache_bytes: word_row[id] is the row of word_products holding
+  /// word id's, or −1; cached_words lists the ids with a row.
+  std::vector<std::int32_t> word_row, cached_words, new_words;
+  std::vector<float> word_products;
+  Matrix gathered_words;
+  std::size_t word_cache_bytes = std::size_t{16} << 20;
 };
 
 /// MPNet's bucket for a key at `relative = key − query` (transformers'
@@ -116,7 +128,27 @@ class TransformerEncoder {
     Product qkv, attention_output, intermediate, output;
   };
 
-  void embed(std::span<const std::int32_t> ids, Workspace& ws, float* out) const;
+  /// The first layer's query/key/value product without the product per
+  /// token. Its input is LayerNorm(e), e = word + type + position, so that
+  /// with μ and r = 1/σ of e, and W' = W·diag(γ):
+  ///   qkv = r·(W'·word + W'·(type + position) − μ·W'·1) + (W·β + bias).
+  /// W'·(type + position) is a table made at load, one row per position;
+  /// W'·word is computed once per distinct word of a workspace's batches
+  /// (the benchmark's 640 short texts: 18,192 tokens, 2,706 distinct
+  /// words). Each token's row is a function of its word, position and e
+  /// alone, so an embedding still never depends on its batch.
+  struct FirstProjection {
+    PackedWeights words;               ///< W', packed
+    Matrix positions;                  ///< positions × 3H: W'·(type + position)
+    std::vector<float> column_sums;    ///< W'·1
+    std::vector<float> offsets;        ///< W·β + bias
+  };
+  static FirstProjection first_projection(const EncoderWeights& weights, std::size_t positions,
+                                          PackedArena* arena);
+  void first_qkv(std::span<const std::span<const std::int32_t>> sequences, Workspace& ws) const;
+  void positions_of(std::span<const std::int32_t> ids, std::vector<std::int32_t>& positions) const;
+  /// Also writes each token's mean and 1/σ before the LayerNorm to stats.
+  void embed(std::span<const std::int32_t> ids, Workspace& ws, float* out, float* stats) const;
   void fill_position_bias(std::size_t tokens, Workspace& ws) const;
   /// Self-attention of sequence i of forward_batch's, from ws.qkv into
   /// ws.context.
@@ -125,7 +157,8 @@ class TransformerEncoder {
 
   EncoderConfig config_;
   EncoderWeights weights_;   ///< the layers' weight matrices are released once packed
-  std::vector<PackedLayer> packed_;
+  std::vector<PackedLayer> packed_;   ///< the first layer's qkv left empty: first_ does its work
+  FirstProjection first_;
   /// bucket_of_offset_[(key − query) + max_tokens − 1], precomputed at load.
   std::vector<std::uint32_t> bucket_of_offset_;
 };

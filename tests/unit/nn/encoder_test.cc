@@ -66,5 +66,51 @@ TEST(TransformerEncoder, RejectsTooManyTokensAndUnknownIds) {
   EXPECT_NO_THROW(encoder.forward(ids, ws, out));
 }
 
+// The first layer's word products are kept across forward_batch calls of a
+// workspace and dropped whole when they pass word_cache_bytes: a row must
+// come out bitwise the same whether its words were cached, computed in its
+// own batch or recomputed after a drop (tiny-roberta: positions counted
+// from padding_idx; tiny-mpnet: relative attention; tiny-bert: token types).
+TEST(TransformerEncoder, WordCacheNeverChangesARow) {
+  for (const char* name : {"tiny-bert", "tiny-roberta", "tiny-mpnet"}) {
+    SCOPED_TRACE(name);
+    const auto folder = test::shared_dir() / "fixtures/sbert" / name;
+    EMB_REQUIRE_FIXTURE(folder / "model.safetensors");
+    const auto spec = models::read_model_spec(folder / "config.json");
+    nn::WeightReader weights(folder / "model.safetensors");
+    const auto encoder = models::load_encoder(weights, spec);
+    const auto vocab = static_cast<std::int32_t>(encoder.config().vocab_size);
+    std::vector<std::vector<std::int32_t>> sequences;
+    for (std::size_t s = 0; s < 12; ++s) {
+      std::vector<std::int32_t> ids;
+      for (std::size_t t = 0; t < 3 + 5 * s % 17; ++t)   // 40 distinct words in all
+        ids.push_back(static_cast<std::int32_t>((7 + 31 * t + 5 * s) % 40) + vocab / 2);
+      sequences.push_back(ids);
+    }
+    std::vector<Matrix> alone(sequences.size());
+    for (std::size_t s = 0; s < sequences.size(); ++s) {
+      nn::Workspace fresh;
+      encoder.forward(sequences[s], fresh, alone[s]);
+    }
+    const std::size_t row_bytes = 3 * encoder.config().hidden_size * sizeof(float);
+    for (const std::size_t cache_bytes : {std::size_t{16} << 20, 10 * row_bytes, row_bytes}) {
+      nn::Workspace ws;
+      ws.word_cache_bytes = cache_bytes;
+      for (int pass = 0; pass < 2; ++pass)
+        for (std::size_t first = 0; first < sequences.size(); first += 3) {
+          std::vector<std::span<const std::int32_t>> batch(sequences.begin() + first, sequences.begin() + first + 3);
+          Matrix out;
+          encoder.forward_batch(batch, ws, out);
+          for (std::size_t s = 0; s < 3; ++s)
+            for (std::size_t t = 0; t < batch[s].size(); ++t)
+              for (std::size_t j = 0; j < out.cols(); ++j)
+                ASSERT_EQ(out(ws.offsets[s] + t, j), alone[first + s](t, j))
+                    << "cache " << cache_bytes << " bytes, pass " << pass << ", sequence " << first + s;
+        }
+      EXPECT_LE(ws.cached_words.size() * row_bytes, std::max(cache_bytes, row_bytes * 60));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace emb
