@@ -138,9 +138,11 @@ struct KernelTable {
   void (*bias_activation)(float* y, std::size_t rows, std::size_t cols, const float* bias,
                           Activation act) = nullptr;
   /// In place, row by row: x = LayerNorm(x + (y + bias)), or LayerNorm(x)
-  /// when y is null (bias may be null). Mean and variance in double.
+  /// when y is null (bias may be null). Mean and variance in double; when
+  /// stats is not null, stats[2r] and stats[2r + 1] get row r's mean and
+  /// 1/σ as the row used them.
   void (*residual_layer_norm)(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
-                              const float* gamma, const float* beta, float eps) = nullptr;
+                              const float* gamma, const float* beta, float eps, float* stats) = nullptr;
   /// In place: each row of a rows × cols block (row stride ld) becomes its softmax.
   void (*softmax_rows)(float* x, std::size_t rows, std::size_t cols, std::size_t ld) = nullptr;
   /// One head of self-attention over t tokens: context[i] = Σ_j softmax_j(

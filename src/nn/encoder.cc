@@ -240,16 +240,9 @@ void TransformerEncoder::embed(std::span<const std::int32_t> ids, Workspace& ws,
     const float* word = weights_.word_embeddings.data() + static_cast<std::size_t>(id) * h;
     const float* pos = weights_.position_embeddings.data() + static_cast<std::size_t>(ws.positions[t]) * h;
     embedding_row(row, word, c.token_type_embeddings ? weights_.token_type_embedding.data() : nullptr, pos, h);
-    // (In double, as the LayerNorm kernels sum.)
-    double sum = 0.0, squares = 0.0;
-    for (std::size_t j = 0; j < h; ++j) sum += row[j];
-    const double mean = sum / static_cast<double>(h);
-    for (std::size_t j = 0; j < h; ++j) squares += (row[j] - mean) * (row[j] - mean);
-    stats[2 * t] = static_cast<float>(mean);
-    stats[2 * t + 1] = static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(h) + c.layer_norm_eps));
   }
   const auto& norm = weights_.embedding_norm;
-  kernels::layer_norm(out, ids.size(), h, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps);
+  kernels::layer_norm(out, ids.size(), h, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps, stats);
 }
 
 void TransformerEncoder::fill_position_bias(std::size_t tokens, Workspace& ws) const {

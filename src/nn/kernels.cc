@@ -6,14 +6,14 @@ void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* 
   cpu::kernels().bias_activation(y, rows, cols, bias, act);
 }
 
-void layer_norm(float* x, std::size_t rows, std::size_t cols, const float* gamma, const float* beta,
-                float eps) noexcept {
-  cpu::kernels().residual_layer_norm(x, nullptr, nullptr, rows, cols, gamma, beta, eps);
+void layer_norm(float* x, std::size_t rows, std::size_t cols, const float* gamma, const float* beta, float eps,
+                float* stats) noexcept {
+  cpu::kernels().residual_layer_norm(x, nullptr, nullptr, rows, cols, gamma, beta, eps, stats);
 }
 
 void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
                          const float* gamma, const float* beta, float eps) noexcept {
-  cpu::kernels().residual_layer_norm(x, y, bias, rows, cols, gamma, beta, eps);
+  cpu::kernels().residual_layer_norm(x, y, bias, rows, cols, gamma, beta, eps, nullptr);
 }
 
 bool attention_head_supported(std::size_t head_dim) noexcept {

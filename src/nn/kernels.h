@@ -20,8 +20,10 @@ void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* 
 
 /// In place: each row normalised to zero mean and unit variance (biased
 /// variance, as torch.nn.LayerNorm), then scaled by gamma and shifted by beta.
-void layer_norm(float* x, std::size_t rows, std::size_t cols, const float* gamma, const float* beta,
-                float eps) noexcept;
+/// When stats is not null, stats[2r] and stats[2r + 1] get row r's mean and
+/// 1/σ as the row used them.
+void layer_norm(float* x, std::size_t rows, std::size_t cols, const float* gamma, const float* beta, float eps,
+                float* stats = nullptr) noexcept;
 
 /// In place, row by row: x = LayerNorm(x + (y + bias)), BERT's residual
 /// connection; `bias` may be null.

@@ -102,7 +102,7 @@ void gemm_packed(const float* x, std::size_t ldx, std::size_t m, const PackedMat
                  const Epilogue& epilogue, RowBlockHook hook);
 void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* bias, Activation act);
 void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
-                         const float* gamma, const float* beta, float eps);
+                         const float* gamma, const float* beta, float eps, float* stats);
 void softmax_rows(float* x, std::size_t rows, std::size_t cols, std::size_t ld);
 void attention_head(const float* q, const float* k, const float* v, std::size_t ld, std::size_t t,
                     std::size_t head_dim, float scale, const float* bias, float* scratch, float* context,

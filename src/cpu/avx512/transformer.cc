@@ -122,7 +122,8 @@ void softmax_rows_avx512(float* x, std::size_t rows, std::size_t cols, std::size
 // LayerNorm of each row, after x += y + bias when y is given: sums in double
 // as the portable path does, eight lanes at a time.
 void residual_layer_norm_avx512(float* x, const float* y, const float* bias, std::size_t rows,
-                                           std::size_t cols, const float* gamma, const float* beta, float eps) {
+                                           std::size_t cols, const float* gamma, const float* beta, float eps,
+                                           float* stats) {
   for (std::size_t r = 0; r < rows; ++r) {
     float* xr = x + r * cols;
     __m512d sum = _mm512_setzero_pd();
@@ -151,8 +152,11 @@ void residual_layer_norm_avx512(float* x, const float* y, const float* bias, std
       sq = _mm512_fmadd_pd(hi, hi, sq);
     }
     const double var = _mm512_reduce_add_pd(sq) / static_cast<double>(cols);
-    const __m512 inv = _mm512_set1_ps(static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps))));
-    const __m512 mf = _mm512_set1_ps(static_cast<float>(mean));
+    const float inv_f = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(eps)));
+    const float mean_f = static_cast<float>(mean);
+    if (stats) stats[2 * r] = mean_f, stats[2 * r + 1] = inv_f;
+    const __m512 inv = _mm512_set1_ps(inv_f);
+    const __m512 mf = _mm512_set1_ps(mean_f);
     for (std::size_t c = 0; c < cols; c += 16) {
       const __mmask16 m = tail_mask(cols - c);
       const __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, xr + c), mf), inv);
@@ -364,8 +368,8 @@ void attention_head(const float* q, const float* k, const float* v, std::size_t 
 }
 
 void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
-                         const float* gamma, const float* beta, float eps) {
-  residual_layer_norm_avx512(x, y, bias, rows, cols, gamma, beta, eps);
+                         const float* gamma, const float* beta, float eps, float* stats) {
+  residual_layer_norm_avx512(x, y, bias, rows, cols, gamma, beta, eps, stats);
 }
 
 void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* bias, Activation act) {

@@ -119,7 +119,7 @@ void bias_activation(float* y, std::size_t rows, std::size_t cols, const float* 
 }
 
 void residual_layer_norm(float* x, const float* y, const float* bias, std::size_t rows, std::size_t cols,
-                         const float* gamma, const float* beta, float eps) {
+                         const float* gamma, const float* beta, float eps, float* stats) {
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = x + r * cols;
     if (y) {
@@ -131,6 +131,7 @@ void residual_layer_norm(float* x, const float* y, const float* bias, std::size_
       }
     }
     const auto [m, inv] = layer_norm_stats(row, cols, eps);
+    if (stats) stats[2 * r] = m, stats[2 * r + 1] = inv;
     for (std::size_t c = 0; c < cols; ++c) row[c] = (row[c] - m) * inv * gamma[c] + beta[c];
   }
 }

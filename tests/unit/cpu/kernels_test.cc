@@ -123,13 +123,28 @@ TEST_P(LevelKernels, LayerNormMatchesTheGenericKernel) {
       for (const bool residual : {false, true})
         for (const float* b : {static_cast<const float*>(nullptr), bias.data()}) {
           auto want = x, got = x;
+          std::vector<float> want_stats(6), got_stats(6);
           const float* yy = residual ? y.data() : nullptr;
-          generic().residual_layer_norm(want.data(), yy, b, 3, cols, gamma.data(), beta.data(), 1e-12f);
-          k().residual_layer_norm(got.data(), yy, b, 3, cols, gamma.data(), beta.data(), 1e-12f);
+          generic().residual_layer_norm(want.data(), yy, b, 3, cols, gamma.data(), beta.data(), 1e-12f,
+                                        want_stats.data());
+          k().residual_layer_norm(got.data(), yy, b, 3, cols, gamma.data(), beta.data(), 1e-12f, got_stats.data());
           for (std::size_t i = 0; i < x.size(); ++i)
             ASSERT_NEAR(got[i], want[i], 2e-6f * (1.0f + std::abs(want[i])))
                 << isa_name(GetParam()) << " cols " << cols << (residual ? " residual" : "") << (b ? " bias" : "")
                 << " offset " << offset;
+          // The mean and 1/σ each row used, and that they are the row's.
+          for (std::size_t r = 0; r < 3; ++r) {
+            double mean = 0.0, var = 0.0;
+            std::vector<double> row(cols);
+            for (std::size_t c = 0; c < cols; ++c)   // the row as the kernels sum it, in float
+              row[c] = x[r * cols + c] + (yy ? yy[r * cols + c] + (b ? b[c] : 0.0f) : 0.0f);
+            for (const double v : row) mean += v / double(cols);
+            for (const double v : row) var += (v - mean) * (v - mean) / double(cols);
+            ASSERT_NEAR(got_stats[2 * r], want_stats[2 * r], 1e-6 * (1.0 + std::abs(mean)));
+            ASSERT_NEAR(got_stats[2 * r + 1], want_stats[2 * r + 1], 1e-6 * want_stats[2 * r + 1]);
+            ASSERT_NEAR(want_stats[2 * r], mean, 1e-6 * (1.0 + std::abs(mean)));
+            ASSERT_NEAR(want_stats[2 * r + 1], 1.0 / std::sqrt(var + 1e-12), 1e-4 / std::sqrt(var + 1e-12));
+          }
         }
     }
   }
