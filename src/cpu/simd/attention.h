@@ -1,9 +1,9 @@
 #pragma once
 // One head of self-attention on eight-float vectors, for the AVX2 and NEON
-// levels, laid out as the AVX-512 level's: block by block of query rows,
-// their scores against every key, softmax numerators, then their context
-// rows, while the block's scores are in L1 (the t × t matrix is never held);
-// the normalisation is applied to the context rather than the numerators.
+// levels: pass by pass of query rows (all of a short text's), their scores
+// against every key, softmax numerators, then their context rows, while the
+// pass's scores are in L1 (a long text's t × t matrix is never held); the
+// normalisation is applied to the context rather than the numerators.
 // Include after vec8.h and transformer.h.
 #include <algorithm>
 #include <cmath>
@@ -17,6 +17,17 @@ constexpr std::size_t kQueryRows = 3;
 constexpr std::size_t kKeyVectors = 4;
 constexpr std::size_t kChunk = kKeyVectors * 8;   // keys per scores tile
 constexpr std::size_t kHeadVectors = 4;          // head values per context pass
+
+// Query rows per pass: a pass computes all its rows' scores, then their
+// softmax, then their context, so that each row's chain of dependent steps
+// (scores → maximum → exponentials → sum → reciprocal → context) overlaps
+// the other rows' work instead of waiting alone between two blocks of 3.
+// A pass's scores stay near 16 KiB, in L1 (short texts: one pass per head).
+constexpr std::size_t kMaxPassRows = 96;
+constexpr std::size_t kPassScoreFloats = 4096;
+std::size_t pass_rows(std::size_t tp) {
+  return std::clamp<std::size_t>(kPassScoreFloats / tp / kQueryRows * kQueryRows, kQueryRows, kMaxPassRows);
+}
 
 // Scores of R query rows against KV vectors of keys from c0 on (kt: the
 // chunk's keys transposed, dh rows of kChunk), scaled, plus the bias rows
@@ -99,18 +110,18 @@ std::size_t attention_scratch_floats(std::size_t t, std::size_t head_dim) {
   using namespace attention_detail;
   // Keys in chunks (transposed, the last vector zero past t), values, one
   // block of scores and of their rows' maxima.
-  const std::size_t chunks = (t + kChunk - 1) / kChunk, tp = (t + 7) / 8 * 8;
-  return chunks * head_dim * kChunk + t * head_dim + kQueryRows * tp + kQueryRows * 8;
+  const std::size_t chunks = (t + kChunk - 1) / kChunk, tp = (t + 7) / 8 * 8, rows = pass_rows(tp);
+  return chunks * head_dim * kChunk + t * head_dim + rows * tp + rows * 8;
 }
 
 void attention_head(const float* q, const float* k, const float* v, std::size_t ld, std::size_t t,
                     std::size_t dh, float scale, const float* bias, float* scratch, float* context, std::size_t ldc) {
   using namespace attention_detail;
-  const std::size_t chunks = (t + kChunk - 1) / kChunk, tp = (t + 7) / 8 * 8;
+  const std::size_t chunks = (t + kChunk - 1) / kChunk, tp = (t + 7) / 8 * 8, pass = pass_rows(tp);
   float* kt = scratch;                          // chunks × dh × kChunk
   float* values = kt + chunks * dh * kChunk;    // t × dh
-  float* scores = values + t * dh;              // kQueryRows × tp
-  float* rowmax = scores + kQueryRows * tp;     // kQueryRows × 8
+  float* scores = values + t * dh;              // pass × tp
+  float* rowmax = scores + pass * tp;           // pass × 8
   // (Vectors past t's last are never read.)
   for (std::size_t c = 0; c < chunks; ++c) {
     float* dst = kt + c * dh * kChunk;
@@ -121,19 +132,27 @@ void attention_head(const float* q, const float* k, const float* v, std::size_t 
   }
   for (std::size_t j = 0; j < t; ++j)
     for (std::size_t d = 0; d < dh; d += 8) store8(values + j * dh + d, load8(v + j * ld + d));
-  float inv[kQueryRows];
-  for (std::size_t i0 = 0; i0 < t; i0 += kQueryRows) {
-    const std::size_t rows = std::min(kQueryRows, t - i0);
-    for (std::size_t c = 0; c < chunks; ++c) {
-      const std::size_t vectors = std::min(kKeyVectors, (t - c * kChunk + 7) / 8);
-      kScoresTiles[rows - 1][vectors - 1](q + i0 * ld, ld, kt + c * dh * kChunk, dh, t, tp, c * kChunk, scale,
-                                          bias ? bias + i0 * t : nullptr, scores, rowmax);
+  float inv[kMaxPassRows];
+  for (std::size_t p0 = 0; p0 < t; p0 += pass) {
+    const std::size_t p1 = std::min(t, p0 + pass);
+    for (std::size_t i0 = p0; i0 < p1; i0 += kQueryRows) {
+      const std::size_t rows = std::min(kQueryRows, p1 - i0);
+      for (std::size_t c = 0; c < chunks; ++c) {
+        const std::size_t vectors = std::min(kKeyVectors, (t - c * kChunk + 7) / 8);
+        kScoresTiles[rows - 1][vectors - 1](q + i0 * ld, ld, kt + c * dh * kChunk, dh, t, tp, c * kChunk, scale,
+                                            bias ? bias + i0 * t : nullptr, scores + (i0 - p0) * tp,
+                                            rowmax + (i0 - p0) * 8);
+      }
     }
-    for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t r = 0; r < p1 - p0; ++r)
       inv[r] = softmax_numerators<true>(scores + r * tp, t, reduce_max8(load8(rowmax + r * 8)));
-    for (std::size_t d0 = 0; d0 < dh; d0 += kHeadVectors * 8) {
-      const std::size_t vectors = std::min(kHeadVectors, (dh - d0) / 8);
-      kContextTiles[rows - 1][vectors - 1](scores, tp, inv, values, dh, d0, t, context + i0 * ldc, ldc);
+    for (std::size_t i0 = p0; i0 < p1; i0 += kQueryRows) {
+      const std::size_t rows = std::min(kQueryRows, p1 - i0);
+      for (std::size_t d0 = 0; d0 < dh; d0 += kHeadVectors * 8) {
+        const std::size_t vectors = std::min(kHeadVectors, (dh - d0) / 8);
+        kContextTiles[rows - 1][vectors - 1](scores + (i0 - p0) * tp, tp, inv + (i0 - p0), values, dh, d0, t,
+                                             context + i0 * ldc, ldc);
+      }
     }
   }
 }
