@@ -1,6 +1,7 @@
 #include "nn/encoder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -60,6 +61,8 @@ Matrix sinusoidal_position_table(std::size_t positions, std::size_t dim) {
 
 TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weights)
     : config_(config), weights_(std::move(weights)) {
+  static std::atomic<std::uint64_t> encoders{0};
+  instance_ = ++encoders;
   const auto& c = config_;
   const std::size_t h = c.hidden_size;
   EMB_CHECK(h > 0 && c.num_heads > 0 && h % c.num_heads == 0, "TransformerEncoder: hidden size ", h,
@@ -161,9 +164,10 @@ void TransformerEncoder::first_qkv(std::span<const std::span<const std::int32_t>
   const std::size_t h = config_.hidden_size, n = 3 * h;
   const std::size_t cache_rows = std::max<std::size_t>(ws.word_cache_bytes / (n * sizeof(float)), 1);
   auto& row_of = ws.word_row;
-  if (row_of.size() != config_.vocab_size) {
+  if (ws.word_cache_encoder != instance_) {
     row_of.assign(config_.vocab_size, -1);
     ws.cached_words.clear();
+    ws.word_cache_encoder = instance_;
   }
   auto collect_new_words = [&] {
     ws.new_words.clear();
@@ -343,8 +347,7 @@ void TransformerEncoder::forward_batch(std::span<const std::span<const std::int3
   ws.qkv.resize(rows, 3 * h);
   ws.context.resize(rows, h);
   ws.projected.resize(rows, h);
-  const std::size_t ldi = inter + (std::getenv("EMB_LDI") ? std::atoi(std::getenv("EMB_LDI")) : 0);
-  ws.intermediate.resize(rows, ldi);
+  ws.intermediate.resize(rows, inter);
   for (std::size_t l = 0; l < packed_.size(); ++l) {
     const auto& layer = weights_.layers[l];
     const auto& packed = packed_[l];
@@ -360,11 +363,11 @@ void TransformerEncoder::forward_batch(std::span<const std::span<const std::int3
                                     &layer.attention_norm, c.layer_norm_eps};
     packed.attention_output.run(ws.context.data(), h, rows, ws.projected.data(), h, Epilogue{},
                                 {&ResidualNormHook::run, &attention_norm});
-    packed.intermediate.run(out.data(), h, rows, ws.intermediate.data(), ldi,
+    packed.intermediate.run(out.data(), h, rows, ws.intermediate.data(), inter,
                             Epilogue{layer.intermediate.bias.data(), c.activation});
     ResidualNormHook output_norm{out.data(), ws.projected.data(), h, layer.output.bias.data(), &layer.output_norm,
                                  c.layer_norm_eps};
-    packed.output.run(ws.intermediate.data(), ldi, rows, ws.projected.data(), h, Epilogue{},
+    packed.output.run(ws.intermediate.data(), inter, rows, ws.projected.data(), h, Epilogue{},
                       {&ResidualNormHook::run, &output_norm});
   }
 }

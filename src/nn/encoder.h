@@ -80,9 +80,11 @@ struct Workspace {
   std::vector<float> token_stats;
   /// The first layer's query/key/value products of words (see
   /// TransformerEncoder::FirstProjection), kept while the workspace lives
-  /// (one encode() call) and dropped whole when they would pass
-  /// word_cache_bytes: word_row[id] is the row of word_products holding
+  /// (SentenceEncoder makes one per thread and encode() call) and dropped
+  /// whole when they would pass word_cache_bytes or when another encoder
+  /// uses the workspace: word_row[id] is the row of word_products holding
   /// word id's, or −1; cached_words lists the ids with a row.
+  std::uint64_t word_cache_encoder = 0;
   std::vector<std::int32_t> word_row, cached_words, new_words;
   std::vector<float> word_products;
   Matrix gathered_words;
@@ -159,6 +161,7 @@ class TransformerEncoder {
   EncoderWeights weights_;   ///< the layers' weight matrices are released once packed
   std::vector<PackedLayer> packed_;   ///< the first layer's qkv left empty: first_ does its work
   FirstProjection first_;
+  std::uint64_t instance_;   ///< tells the encoders apart in a workspace's word cache
   /// bucket_of_offset_[(key − query) + max_tokens − 1], precomputed at load.
   std::vector<std::uint32_t> bucket_of_offset_;
 };

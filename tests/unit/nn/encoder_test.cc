@@ -112,5 +112,27 @@ TEST(TransformerEncoder, WordCacheNeverChangesARow) {
   }
 }
 
+// The fixtures share their vocabulary's size: a workspace that one encoder
+// filled must not hand its words' products to another.
+TEST(TransformerEncoder, AWorkspaceKeepsEachEncodersWordsApart) {
+  std::vector<nn::TransformerEncoder> encoders;
+  for (const char* name : {"tiny-bert", "tiny-roberta"}) {
+    const auto folder = test::shared_dir() / "fixtures/sbert" / name;
+    EMB_REQUIRE_FIXTURE(folder / "model.safetensors");
+    nn::WeightReader weights(folder / "model.safetensors");
+    encoders.push_back(models::load_encoder(weights, models::read_model_spec(folder / "config.json")));
+  }
+  ASSERT_EQ(encoders[0].config().vocab_size, encoders[1].config().vocab_size);
+  const std::vector<std::int32_t> ids{5, 100, 101, 102, 6};
+  nn::Workspace shared;
+  for (const std::size_t e : {0u, 1u, 0u}) {
+    nn::Workspace fresh;
+    Matrix want, got;
+    encoders[e].forward(ids, fresh, want);
+    encoders[e].forward(ids, shared, got);
+    for (std::size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got.data()[i], want.data()[i]) << "encoder " << e;
+  }
+}
+
 }  // namespace
 }  // namespace emb
