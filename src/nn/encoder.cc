@@ -95,12 +95,13 @@ TransformerEncoder::TransformerEncoder(EncoderConfig config, EncoderWeights weig
       packed_bytes += PackedWeights::bytes_for(lin->out_features(), lin->in_features());
   std::optional<PackedArena> arena;
   if (c.precision != Precision::Int8) arena.emplace(packed_bytes);   // (W' takes the first qkv's place)
-  if (!weights_.layers.empty())
-    first_ = first_projection(weights_, c.max_position_embeddings, arena ? &*arena : nullptr);
+  const bool first_by_word =
+      !weights_.layers.empty() && c.max_position_embeddings * 3 * h * sizeof(float) <= kFirstProjectionBytes;
+  if (first_by_word) first_ = first_projection(weights_, c.max_position_embeddings, arena ? &*arena : nullptr);
   packed_.reserve(weights_.layers.size());
   for (auto& l : weights_.layers) {
     auto pack = [&](Linear& lin) {
-      if (&lin == &weights_.layers.front().qkv) {
+      if (first_by_word && &lin == &weights_.layers.front().qkv) {
         lin.weight = Matrix();
         return Product{};
       }
@@ -351,7 +352,7 @@ void TransformerEncoder::forward_batch(std::span<const std::span<const std::int3
   for (std::size_t l = 0; l < packed_.size(); ++l) {
     const auto& layer = weights_.layers[l];
     const auto& packed = packed_[l];
-    if (l == 0) {
+    if (l == 0 && !first_.words.empty()) {
       first_qkv(sequences, ws);
     } else {
       AttentionHook attention{this, sequences, &ws, 0};

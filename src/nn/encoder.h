@@ -117,6 +117,13 @@ class TransformerEncoder {
 
   const EncoderConfig& config() const noexcept { return config_; }
 
+  /// The first layer's query/key/value product runs once per word
+  /// (FirstProjection) where its position table takes at most this: every
+  /// 512-position model, not XLM-R's 8,194 positions, whose table would
+  /// take ~100 MB and a product over every position at load. Other models
+  /// run it per token, as the other layers.
+  static constexpr std::size_t kFirstProjectionBytes = std::size_t{16} << 20;
+
  private:
   /// One product's weights, packed at load: float32 (gemm.h) or int8
   /// (quantized_gemm.h), as config().precision says.
@@ -139,6 +146,7 @@ class TransformerEncoder {
   /// (the benchmark's 640 short texts: 18,192 tokens, 2,706 distinct
   /// words). Each token's row is a function of its word, position and e
   /// alone, so an embedding still never depends on its batch.
+  /// Only where the position table takes at most kFirstProjectionBytes.
   struct FirstProjection {
     PackedWeights words;               ///< W', packed
     Matrix positions;                  ///< positions × 3H: W'·(type + position)
@@ -159,8 +167,8 @@ class TransformerEncoder {
 
   EncoderConfig config_;
   EncoderWeights weights_;   ///< the layers' weight matrices are released once packed
-  std::vector<PackedLayer> packed_;   ///< the first layer's qkv left empty: first_ does its work
-  FirstProjection first_;
+  std::vector<PackedLayer> packed_;   ///< the first layer's qkv left empty where first_ does its work
+  FirstProjection first_;            ///< empty (words.empty()) where the table would be too large
   std::uint64_t instance_;   ///< tells the encoders apart in a workspace's word cache
   /// bucket_of_offset_[(key − query) + max_tokens − 1], precomputed at load.
   std::vector<std::uint32_t> bucket_of_offset_;

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "embetter/error.h"
 #include "models/model_spec.h"
@@ -132,6 +133,60 @@ TEST(TransformerEncoder, AWorkspaceKeepsEachEncodersWordsApart) {
     encoders[e].forward(ids, shared, got);
     for (std::size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got.data()[i], want.data()[i]) << "encoder " << e;
   }
+}
+
+// A model whose position table would pass kFirstProjectionBytes (XLM-R's
+// 8,194 positions) runs its first product per token; the same weights with
+// few positions run it per word. Both ways must agree on the tokens both
+// can take (random weights; hidden 64, so 21,846 positions pass the limit).
+TEST(TransformerEncoder, ManyPositionsRunTheFirstProductPerTokenAlike) {
+  constexpr std::size_t h = 64, inter = 128, vocab = 50, few = 16;
+  const std::size_t many = nn::TransformerEncoder::kFirstProjectionBytes / (3 * h * sizeof(float)) + 1;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 0.2f);
+  auto matrix = [&](std::size_t r, std::size_t c) {
+    Matrix m(r, c);
+    for (std::size_t i = 0; i < m.size(); ++i) m.data()[i] = normal(rng);
+    return m;
+  };
+  auto vec = [&](std::size_t n, float offset) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = offset + normal(rng);
+    return v;
+  };
+  auto linear = [&](std::size_t out, std::size_t in) { return nn::Linear{matrix(out, in), vec(out, 0.0f)}; };
+  nn::EncoderWeights w;
+  w.word_embeddings = matrix(vocab, h);
+  w.position_embeddings = matrix(many, h);
+  w.token_type_embedding = vec(h, 0.0f);
+  w.embedding_norm = {vec(h, 1.0f), vec(h, 0.0f)};
+  for (int l = 0; l < 2; ++l)
+    w.layers.push_back({linear(3 * h, h), linear(h, h), {vec(h, 1.0f), vec(h, 0.0f)}, linear(inter, h),
+                        linear(h, inter), {vec(h, 1.0f), vec(h, 0.0f)}});
+  nn::EncoderConfig c;
+  c.vocab_size = vocab;
+  c.hidden_size = h;
+  c.num_layers = 2;
+  c.num_heads = 4;
+  c.intermediate_size = inter;
+  c.max_position_embeddings = many;
+  c.token_type_embeddings = true;
+  nn::EncoderWeights short_w = w;
+  short_w.position_embeddings = Matrix(few, h, std::vector<float>(w.position_embeddings.data(),
+                                                                  w.position_embeddings.data() + few * h));
+  nn::EncoderConfig short_c = c;
+  short_c.max_position_embeddings = few;
+  const nn::TransformerEncoder per_token(c, std::move(w)), per_word(short_c, std::move(short_w));
+  const std::vector<std::int32_t> ids{1, 7, 7, 30, 2, 49, 7, 11, 3, 0};
+  nn::Workspace ws1, ws2;
+  Matrix a, b;
+  per_token.forward(ids, ws1, a);
+  per_word.forward(ids, ws2, b);
+  EXPECT_TRUE(ws1.cached_words.empty());    // no word cache: the product per token
+  EXPECT_FALSE(ws2.cached_words.empty());
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_LE(test::max_abs_diff(a, b), 1e-5f);
+  EXPECT_GT(test::max_abs_diff(a, Matrix(a.rows(), a.cols())), 0.1f);   // (not both zero)
 }
 
 }  // namespace
