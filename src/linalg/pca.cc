@@ -1,12 +1,11 @@
 #include "embetter/pca.h"
 
-#include <Eigen/Eigenvalues>
-#include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
 
 #include "core/eigen.h"
 #include "embetter/error.h"
+#include "linalg/dense_decompositions.h"
 #include "linalg/svd_flip.h"
 
 namespace emb {
@@ -24,20 +23,19 @@ struct Decomposition {
 Decomposition covariance_eigh(const RowMatrixXd& centred, double dof) {
   Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(centred.cols(), centred.cols());
   cov.selfadjointView<Eigen::Lower>().rankUpdate(centred.transpose(), 1.0 / dof);
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);
-  EMB_CHECK_AS(Error, eig.info() == Eigen::Success, "Pca.fit: the eigendecomposition did not converge");
-  // Eigen sorts eigenvalues ascending; PCA wants them descending. Rounding can
+  Eigen::VectorXd values;
+  Eigen::MatrixXd vectors;
+  linalg::symmetric_eigen(cov, values, vectors, "Pca.fit");
+  // LAPACK sorts eigenvalues ascending; PCA wants them descending. Rounding can
   // leave tiny negative values on a semi-definite matrix: clip them, as sklearn.
-  Decomposition out{eig.eigenvectors().rowwise().reverse().transpose(),
-                    eig.eigenvalues().reverse().cwiseMax(0.0)};
+  Decomposition out{vectors.rowwise().reverse().transpose(), values.reverse().cwiseMax(0.0)};
   return out;
 }
 
 // Wide data (n < d): a thin SVD of the centred data itself.
-Decomposition thin_svd(const RowMatrixXd& centred, double dof) {
-  Eigen::BDCSVD<Eigen::MatrixXd> svd(centred, Eigen::ComputeThinV);
-  EMB_CHECK_AS(Error, svd.info() == Eigen::Success, "Pca.fit: the SVD did not converge");
-  return {svd.matrixV().transpose(), svd.singularValues().array().square() / dof};
+Decomposition wide_svd(const RowMatrixXd& centred, double dof) {
+  const linalg::ThinSvd svd = linalg::thin_svd(centred, "Pca.fit");
+  return {svd.vt, svd.singular_values.array().square() / dof};
 }
 }  // namespace
 
@@ -56,7 +54,7 @@ Pca& Pca::fit(const Matrix& X) {
   centred.rowwise() -= mean;
   // sklearn divides by n − 1; with a single sample every variance is 0.
   const double dof = n > 1 ? static_cast<double>(n - 1) : 1.0;
-  Decomposition dec = n >= d ? covariance_eigh(centred, dof) : thin_svd(centred, dof);
+  Decomposition dec = n >= d ? covariance_eigh(centred, dof) : wide_svd(centred, dof);
 
   const Eigen::Index k = n_components_;
   RowMatrixXd vt = dec.vt.topRows(k);

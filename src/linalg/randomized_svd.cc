@@ -1,12 +1,12 @@
 #include "linalg/randomized_svd.h"
 
-#include <Eigen/SVD>
 #include <algorithm>
 #include <utility>
 #include <vector>
 
 #include "embetter/error.h"
 #include "embetter/threads.h"
+#include "linalg/dense_decompositions.h"
 #include "linalg/lapack.h"
 #include "linalg/sparse_dense.h"
 #include "linalg/svd_flip.h"
@@ -68,23 +68,6 @@ Strided<Scalar> strided(Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& m
           static_cast<std::size_t>(m.rows())};
 }
 
-// Eigenvalues (ascending) and eigenvectors of the symmetric matrix `a`
-// (its lower triangle is read), by LAPACK's divide and conquer.
-void symmetric_eigen(const Eigen::MatrixXd& a, Eigen::VectorXd& values, Eigen::MatrixXd& vectors) {
-  vectors = a;
-  const int n = static_cast<int>(a.rows()), lda = std::max(1, n);
-  values.resize(n);
-  int info = 0, lwork = -1, liwork = -1, iwork_size = 0;
-  double work_size = 0;
-  dsyevd_("V", "L", &n, vectors.data(), &lda, values.data(), &work_size, &lwork, &iwork_size, &liwork, &info);
-  std::vector<double> work(static_cast<std::size_t>(std::max(1.0, work_size)));
-  std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iwork_size)));
-  lwork = static_cast<int>(work.size());
-  liwork = static_cast<int>(iwork.size());
-  dsyevd_("V", "L", &n, vectors.data(), &lda, values.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
-  EMB_CHECK_AS(Error, info == 0, "TruncatedSvd: LAPACK dsyevd failed (info ", info, ")");
-}
-
 /// Gaussian test matrix, n × size, filled row by row like numpy's C-order draw.
 Eigen::MatrixXf gaussian(Eigen::Index n, Eigen::Index size, Rng& rng) {
   Eigen::MatrixXf q(n, size);
@@ -135,17 +118,12 @@ TruncatedSvdResult explicit_randomized_svd(const Eigen::Map<const SparseRowMatri
   const Eigen::MatrixXd b = times_mt(basis).transpose().cast<double>();
   const int k = opts.n_components;
   TruncatedSvdResult out;
-  if (transpose) {
-    Eigen::BDCSVD<Eigen::MatrixXd> svd(b, Eigen::ComputeThinU);
-    EMB_CHECK_AS(Error, svd.info() == Eigen::Success, "TruncatedSvd: the SVD did not converge");
-    out.singular_values = svd.singularValues().head(k);
-    out.components = (basis * svd.matrixU().leftCols(k).cast<float>()).transpose();
-  } else {
-    Eigen::BDCSVD<Eigen::MatrixXd> svd(b, Eigen::ComputeThinV);
-    EMB_CHECK_AS(Error, svd.info() == Eigen::Success, "TruncatedSvd: the SVD did not converge");
-    out.singular_values = svd.singularValues().head(k);
-    out.components = svd.matrixV().leftCols(k).transpose().cast<float>();
-  }
+  const ThinSvd svd = thin_svd(b, "TruncatedSvd");
+  out.singular_values = svd.singular_values.head(k);
+  if (transpose)
+    out.components = (basis * svd.u.leftCols(k).cast<float>()).transpose();
+  else
+    out.components = svd.vt.topRows(k).cast<float>();
   flip_rows_by_largest(out.components);
   return out;
 }
@@ -201,7 +179,7 @@ TruncatedSvdResult randomized_svd(const Eigen::Map<const SparseRowMatrixXf>& X, 
   const Eigen::MatrixXd gram = qd.transpose() * wd;   // C = YᵀY
   Eigen::VectorXd lambda;   // ascending
   Eigen::MatrixXd vy;
-  symmetric_eigen(gram, lambda, vy);
+  symmetric_eigen(gram, lambda, vy, "TruncatedSvd");
   if (!(lambda(0) > 1e-10 * lambda(size - 1))) {
     rng = rng_at_start;
     return explicit_randomized_svd(X, opts, rng);
@@ -214,7 +192,7 @@ TruncatedSvdResult randomized_svd(const Eigen::Map<const SparseRowMatrixXf>& X, 
   const Eigen::MatrixXd bbt = t.transpose() * wtw.selfadjointView<Eigen::Lower>() * t;
   Eigen::VectorXd mu;   // ascending
   Eigen::MatrixXd e;
-  symmetric_eigen(bbt, mu, e);
+  symmetric_eigen(bbt, mu, e, "TruncatedSvd");
 
   const int k = opts.n_components;
   // Largest first: the last k eigenpairs, reversed.
